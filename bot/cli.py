@@ -1,0 +1,124 @@
+"""The one command line, ``skillbot``: ask, chat, run, catalog, report, notify, db.
+
+Imports are done inside each command so that ``skillbot ask`` loads only what answering needs
+(no Telegram, no SQLAlchemy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from bot import console
+
+    if args.jsonl:
+        return console.ask_jsonl(sys.stdin, sys.stdout)
+    if not args.question:
+        print("用法：skillbot ask \"问题\"  或  skillbot ask --jsonl < questions.jsonl", file=sys.stderr)
+        return 2
+    return console.ask_once(" ".join(args.question), sys.stdout)
+
+
+def _cmd_chat(args: argparse.Namespace) -> int:
+    from bot import console
+
+    return console.chat(sys.stdin, sys.stdout)
+
+
+def _cmd_catalog(args: argparse.Namespace) -> int:
+    from bot import console
+
+    return console.catalog_export(args.format, sys.stdout, year=args.year)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import run_from_cli
+
+    return run_from_cli(args)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from bot.admin import report_cli
+
+    return report_cli(args)
+
+
+def _cmd_notify(args: argparse.Namespace) -> int:
+    from bot.notify_cli import notify_cli
+
+    return notify_cli(args)
+
+
+def _cmd_db(args: argparse.Namespace) -> int:
+    from knowledge.db import db_cli
+
+    return db_cli(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser for every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="skillbot",
+        description="淮安市2024年政府补贴性职业技能培训问答（淮人社发〔2024〕22号）",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="回答一个问题；--jsonl 批量问答")
+    ask.add_argument("question", nargs="*", help="问题文本")
+    ask.add_argument("--jsonl", action="store_true", help='stdin 每行 {"chat": "...", "text": "..."}')
+    ask.set_defaults(func=_cmd_ask)
+
+    chat = sub.add_parser("chat", help="控制台对话（无需 Telegram token）")
+    chat.set_defaults(func=_cmd_chat)
+
+    catalog = sub.add_parser("catalog", help="目录导出")
+    catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True)
+    export = catalog_sub.add_parser("export", help="导出全部目录条目")
+    export.add_argument("--format", choices=["json", "csv"], default="json")
+    export.add_argument("--year", default="2024", help="政策年度（默认 2024）")
+    export.set_defaults(func=_cmd_catalog)
+
+    run = sub.add_parser("run", help="运行 Telegram 机器人（需要 TELEGRAM_BOT_TOKEN）")
+    run.add_argument("--webhook", metavar="URL", help="以 webhook 方式运行，公开地址")
+    run.add_argument("--listen", default="127.0.0.1", help="webhook 监听地址")
+    run.add_argument("--port", type=int, default=8443, help="webhook 监听端口")
+    run.set_defaults(func=_cmd_run)
+
+    report = sub.add_parser("report", help="管理报表")
+    report.add_argument("what", choices=["unanswered"], help="unanswered：未能回答/差评的问题")
+    report.add_argument("--limit", type=int, default=50)
+    report.set_defaults(func=_cmd_report)
+
+    notify = sub.add_parser("notify", help="群通知：发送与状态")
+    notify_sub = notify.add_subparsers(dest="notify_command", required=True)
+    send = notify_sub.add_parser("send", help="为所有匹配的订阅排队一条通知")
+    send.add_argument("text")
+    send.add_argument("--topic", default="全部")
+    send.add_argument("--at", default=None, help='定时发送，如 "2024-03-01 09:00"')
+    send.add_argument("--wait", action="store_true", help="显示进度直到发送完毕")
+    status = notify_sub.add_parser("status", help="查看通知发送状态")
+    status.add_argument("id", nargs="?", type=int)
+    notify.set_defaults(func=_cmd_notify)
+
+    db = sub.add_parser("db", help="数据库迁移")
+    db.add_argument("action", choices=["upgrade", "current", "check"])
+    db.set_defaults(func=_cmd_db)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``skillbot`` command line."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
