@@ -1,0 +1,94 @@
+"""The console side of the CLI: one question, the JSONL batch protocol, an interactive chat, and
+the catalogue export.  Every answer comes from the shared engine."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import IO, Any
+
+MAX_LINE = 1 << 20  # a batch line longer than this is refused, not parsed
+
+
+def ask_once(question: str, out: IO[str]) -> int:
+    """Print the answer to one question."""
+    from nlp.engine import get_engine
+
+    out.write(get_engine().answer(question).text() + "\n")
+    return 0
+
+
+def ask_jsonl(inp: IO[str], out: IO[str]) -> int:
+    """Answer one JSON object per line; the same ``chat`` shares a conversation."""
+    from nlp.engine import get_engine
+
+    engine = get_engine()
+    contexts: dict[str, dict[str, Any]] = {}
+    for line in inp:
+        if not line.strip():
+            continue
+        try:
+            if len(line) > MAX_LINE:
+                raise ValueError(f"line longer than {MAX_LINE} characters")
+            msg = json.loads(line)
+            if not isinstance(msg, dict) or not isinstance(msg.get("text"), str):
+                raise ValueError('expected an object with a string "text"')
+            chat = str(msg.get("chat", ""))[:200]
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            out.write(json.dumps({"error": f"malformed line: {exc}"}, ensure_ascii=False) + "\n")
+            out.flush()
+            continue
+        reply = engine.answer(msg["text"], contexts.get(chat))
+        contexts[chat] = reply.context
+        record = {"answer": reply.text(), "understood": reply.understood,
+                  "choices": [c.label for c in reply.choices]}
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.flush()
+    return 0
+
+
+def chat(inp: IO[str], out: IO[str]) -> int:
+    """An interactive console conversation (the main job when there is no Telegram token)."""
+    from nlp.engine import get_engine
+
+    engine = get_engine()
+    interactive = inp.isatty()
+    out.write("技能培训补贴问答（淮人社发〔2024〕22号）。直接输入问题；选项可输入序号；空行或 Ctrl-D 退出。\n")
+    if interactive:
+        out.write("例如：" + " / ".join(engine.examples[:3]) + "\n")
+    context: dict[str, Any] = {}
+    choices: list[Any] = []
+    while True:
+        if interactive:
+            out.write("> ")
+            out.flush()
+        line = inp.readline()
+        if not line or not line.strip():
+            return 0
+        text = line.strip()
+        if choices and text.isdigit() and 1 <= int(text) <= len(choices):
+            reply = engine.choose(choices[int(text) - 1].payload, context)
+        else:
+            reply = engine.answer(text, context)
+        context = reply.context
+        choices = reply.choices
+        out.write(reply.text() + "\n")
+        if choices:
+            out.write("  ".join(f"[{i}] {c.label}" for i, c in enumerate(choices, 1)) + "\n")
+        out.write("\n")
+        out.flush()
+
+
+def catalog_export(fmt: str, out: IO[str], year: str = "2024") -> int:
+    """Export every catalogue entry, read through the database (loaded from the data files)."""
+    from knowledge.sync import catalogue_rows
+
+    rows = catalogue_rows(year)
+    if fmt == "json":
+        json.dump(rows, out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    else:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return 0

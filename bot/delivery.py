@@ -1,0 +1,455 @@
+"""Delivering queued notices from the outbox to Telegram, within Telegram's limits.
+
+A :class:`Deliverer` claims due outbox rows (``Store.claim_outbox``), sends each notice (escaped,
+``parse_mode`` HTML, split into ≤ 4096-unit parts) and records the outcome per row:
+
+* pacing: ≤ ``messages_per_second`` overall (evenly spaced, with a small margin so that no
+  one-second window ever holds more), ≤ ``group_messages_per_minute`` per group and
+  ≤ ``private_messages_per_second`` per private chat — PTB's ``AIORateLimiter`` has no
+  per-private-chat limit, so these limits live here;
+* 429: the whole deliverer pauses for ``retry_after`` and the row is put back untouched;
+* 5xx, timeouts, network errors: retried with bounded exponential backoff, then failed;
+* 403 (blocked, kicked, deactivated) and 400 "chat not found": failed with the reason and the
+  subscription deactivated;
+* ``migrate_to_chat_id``: the subscription moves to the supergroup (``Store.migrate_chat``) and
+  the notice is sent there, once.
+
+Delivery is at-least-once: a row is marked delivered (and each part of a long notice recorded)
+only after Telegram accepted it, so a deliverer killed mid-broadcast repeats at most the messages
+in flight (≤ ``concurrency``); its other claimed rows come back when their lease expires.  Several
+deliverers on one database never claim the same row.  The limits are per deliverer: with several
+instances delivering, give each ``messages_per_second = 30 / instances``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import os
+import random
+import socket
+import uuid
+import warnings
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+from telegram.constants import MessageLimit, ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+
+from knowledge.state import ClaimedMessage, Store, utcnow
+
+log = logging.getLogger(__name__)
+
+TELEGRAM_MESSAGES_PER_SECOND = 30.0
+TELEGRAM_GROUP_MESSAGES_PER_MINUTE = 20
+TELEGRAM_PRIVATE_MESSAGES_PER_SECOND = 1.0
+_GROUP_TYPES = {"group", "supergroup", "channel"}
+
+
+class MessageSender(Protocol):
+    """Anything with PTB's ``Bot.send_message``."""
+
+    async def send_message(self, chat_id: int, text: str, **kwargs: Any) -> Any:
+        """Send one message."""
+
+
+# --- splitting ---------------------------------------------------------------------------------
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_message(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Split escaped HTML text into parts of ≤ ``limit`` UTF-16 units, never inside an entity.
+
+    Prefers paragraph breaks, then line breaks, then sentence ends (。！？), then spaces.
+
+    >>> split_message("甲" * 3 + "\\n" + "乙" * 3, limit=4)
+    ['甲甲甲', '乙乙乙']
+    >>> split_message("&amp;&amp;", limit=7)
+    ['&amp;', '&amp;']
+    """
+    parts: list[str] = []
+    rest = text.strip()
+    while rest:
+        if _utf16_len(rest) <= limit:
+            parts.append(rest)
+            break
+        cut = _cut_point(rest, limit)
+        head, rest = rest[:cut].rstrip(), rest[cut:].lstrip()
+        if head:
+            parts.append(head)
+    return parts
+
+
+def _cut_point(text: str, limit: int) -> int:
+    """Return the index to cut ``text`` at: the best break within ``limit`` UTF-16 units."""
+    fit, units = 0, 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            break
+        fit = index + 1
+    window = text[:fit]
+    for separator in ("\n\n", "\n", "。", "！", "？", "；", " "):
+        at = window.rfind(separator)
+        if at > fit // 3:
+            return at + len(separator)
+    # No natural break: cut hard, but not inside an HTML entity such as &amp;
+    amp = window.rfind("&")
+    if amp > 0 and ";" not in window[amp:]:
+        return amp
+    return max(fit, 1)
+
+
+def render_notice(text: str) -> list[str]:
+    """Escape a notice like any other user-visible text and split it for Telegram."""
+    return split_message(html.escape(text.strip(), quote=False))
+
+
+# --- pacing ------------------------------------------------------------------------------------
+
+
+class Pacer:
+    """Evenly spaced send slots (≤ ``rate`` per second in any window), pausable on 429."""
+
+    def __init__(self, rate: float, margin: float = 0.03, clock: Callable[[], float] | None = None):
+        """``margin`` widens the spacing so that scheduling jitter never packs rate+1 in 1 s."""
+        self.interval = (1.0 + margin) / rate
+        self._clock = clock or asyncio.get_running_loop().time
+        self._next = 0.0
+        self.paused_until = 0.0
+
+    def pause(self, seconds: float) -> None:
+        """Send nothing for ``seconds`` (Telegram's ``retry_after``)."""
+        self.paused_until = max(self.paused_until, self._clock() + seconds)
+
+    def pause_left(self) -> float:
+        """Seconds left of the current pause."""
+        return max(0.0, self.paused_until - self._clock())
+
+    async def wait(self) -> None:
+        """Wait for this caller's slot (re-queues if a pause began meanwhile)."""
+        while True:
+            now = self._clock()
+            slot = max(now, self._next, self.paused_until)
+            self._next = slot + self.interval
+            if slot > now:
+                await asyncio.sleep(slot - now)
+            if self._clock() >= self.paused_until:
+                return
+
+
+class ChatLimits:
+    """Sliding-window limits per chat: groups per minute, private chats per second."""
+
+    def __init__(self, group_per_minute: int, private_per_second: float, clock: Callable[[], float]):
+        """Telegram's defaults are 20 a minute per group and about one a second per person."""
+        self._group = (group_per_minute, 60.0)
+        self._private = (1, 1.0 / private_per_second)
+        self._clock = clock
+        self._sent: dict[int, deque[float]] = {}
+
+    def _window(self, chat_id: int, chat_type: str) -> tuple[int, float]:
+        is_group = chat_type in _GROUP_TYPES or (chat_type == "" and chat_id < 0)
+        return self._group if is_group else self._private
+
+    def delay(self, chat_id: int, chat_type: str) -> float:
+        """Seconds until ``chat_id`` may receive another message."""
+        count, period = self._window(chat_id, chat_type)
+        sent = self._sent.get(chat_id)
+        if not sent:
+            return 0.0
+        now = self._clock()
+        while sent and sent[0] <= now - period:
+            sent.popleft()
+        if len(sent) < count:
+            return 0.0
+        return sent[0] + period - now
+
+    def record(self, chat_id: int) -> None:
+        """Count a message just sent to ``chat_id``."""
+        self._sent.setdefault(chat_id, deque()).append(self._clock())
+        if len(self._sent) > 10_000:
+            horizon = self._clock() - 60.0
+            for chat in [c for c, d in self._sent.items() if not d or d[-1] < horizon]:
+                del self._sent[chat]
+
+
+# --- delivering --------------------------------------------------------------------------------
+
+
+@dataclass
+class DeliveryStats:
+    """What one deliverer did (for logs, tests and the benchmark)."""
+
+    sent: int = 0
+    delivered: int = 0
+    failed: int = 0
+    retried: int = 0
+    migrated: int = 0
+
+
+def _seconds(value: Any) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _retry_after(error: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _seconds(error.retry_after)
+
+
+def _is_gone(error: BadRequest) -> bool:
+    """400s that mean the chat is unreachable for good (not a problem with this message)."""
+    message = error.message.lower()
+    return any(
+        phrase in message
+        for phrase in ("chat not found", "group chat was deactivated", "peer_id_invalid")
+    )
+
+
+class Deliverer:
+    """Sends due outbox rows through ``bot``; one per bot instance, or several in tests."""
+
+    def __init__(
+        self,
+        bot: MessageSender,
+        store: Store,
+        *,
+        worker_id: str | None = None,
+        messages_per_second: float = TELEGRAM_MESSAGES_PER_SECOND,
+        group_messages_per_minute: int = TELEGRAM_GROUP_MESSAGES_PER_MINUTE,
+        private_messages_per_second: float = TELEGRAM_PRIVATE_MESSAGES_PER_SECOND,
+        concurrency: int = 8,
+        batch_size: int | None = None,
+        lease: timedelta = timedelta(minutes=2),
+        max_attempts: int = 5,
+        backoff_base: float = 2.0,
+        backoff_max: float = 120.0,
+        max_chat_wait: float = 1.5,
+        job_budget: float = 10.0,
+    ) -> None:
+        """Limits default to Telegram's; tests scale them down."""
+        self.bot = bot
+        self.store = store
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.messages_per_second = messages_per_second
+        self.group_messages_per_minute = group_messages_per_minute
+        self.private_messages_per_second = private_messages_per_second
+        self.concurrency = concurrency
+        self.batch_size = batch_size or max(concurrency * 2, int(messages_per_second * 2))
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.max_chat_wait = max_chat_wait
+        self.job_budget = job_budget
+        self.stats = DeliveryStats()
+        self._pacer: Pacer | None = None
+        self._chats: ChatLimits | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self._running: asyncio.Task[int] | None = None
+        self._chat_locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    def _ensure_loop_state(self) -> None:
+        if self._pacer is None:
+            loop = asyncio.get_running_loop()
+            self._pacer = Pacer(self.messages_per_second, clock=loop.time)
+            self._chats = ChatLimits(
+                self.group_messages_per_minute, self.private_messages_per_second, loop.time
+            )
+            self._slots = asyncio.Semaphore(self.concurrency)
+
+    # --- loops -----------------------------------------------------------------------------
+
+    async def drain(self, budget: float | None = None) -> int:
+        """Deliver every row claimable now and those freed while sending; return rows handled.
+
+        Returns when nothing is claimable (rows waiting for a backoff or a scheduled time are
+        left for the next call) or, with ``budget``, once that many seconds passed and the rows
+        already claimed are done — so that the bot can stop without waiting for a broadcast.
+        """
+        self._ensure_loop_state()
+        loop = asyncio.get_running_loop()
+        deadline = None if budget is None else loop.time() + budget
+        handled = 0
+        inflight: set[asyncio.Task[None]] = set()
+        low_water = max(1, self.batch_size // 2)
+        exhausted = False
+        try:
+            while True:
+                if deadline is not None and loop.time() > deadline:
+                    exhausted = True
+                elif not exhausted and len(inflight) <= low_water:
+                    claimed = await asyncio.to_thread(
+                        self.store.claim_outbox,
+                        self.worker_id,
+                        self.batch_size - len(inflight),
+                        self.lease,
+                    )
+                    handled += len(claimed)
+                    inflight.update(asyncio.create_task(self._deliver(m)) for m in claimed)
+                    exhausted = not claimed
+                if not inflight:
+                    return handled
+                done, inflight = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
+                exhausted = deadline is not None and loop.time() > deadline
+                for task in done:
+                    if task.exception() is not None:
+                        log.error("delivery task failed", exc_info=task.exception())
+        finally:
+            for task in inflight:
+                task.cancel()
+
+    async def run_until_idle(self, timeout: float = 600.0, poll: float = 0.2) -> int:
+        """Drain repeatedly until no row is pending or being sent (bounded by ``timeout``)."""
+        handled = 0
+        async with asyncio.timeout(timeout):
+            while True:
+                handled += await self.drain()
+                due = await asyncio.to_thread(self.store.next_due)
+                if due is None:
+                    return handled
+                await asyncio.sleep(min(max((due - utcnow()).total_seconds(), 0.0), poll) or 0.01)
+
+    async def job(self, context: Any) -> None:
+        """JobQueue callback: start a drain in the background unless one is running."""
+        if self._running is not None and not self._running.done():
+            return
+        budget = self.job_budget
+        application = getattr(context, "application", None)
+        if application is not None:
+            self._running = application.create_task(self.drain(budget), name="notice-delivery")
+        else:
+            self._running = asyncio.create_task(self.drain(budget))
+
+    # --- one row ---------------------------------------------------------------------------
+
+    def _backoff(self, attempts: int) -> float:
+        ceiling = min(self.backoff_max, self.backoff_base * 2 ** max(attempts - 1, 0))
+        return ceiling * random.uniform(0.5, 1.0)
+
+    async def _record(self, method: Callable[..., bool], *args: Any, **kwargs: Any) -> None:
+        if not await asyncio.to_thread(method, *args, **kwargs):
+            log.warning("outbox row %s: claim lost before %s", args[0], method.__name__)
+
+    async def _release(self, message: ClaimedMessage, seconds: float) -> None:
+        """Give the row back untouched, due again in ``seconds``."""
+        at = utcnow() + timedelta(seconds=seconds)
+        await self._record(
+            self.store.record_retry, message.outbox_id, self.worker_id, at, None, refund=True
+        )
+
+    async def _deliver(self, message: ClaimedMessage) -> None:
+        assert self._slots is not None
+        async with self._slots:
+            await self._deliver_parts(message)
+
+    async def _deliver_parts(self, message: ClaimedMessage) -> None:
+        assert self._pacer is not None and self._chats is not None
+        parts = render_notice(message.text)
+        chat_id, chat_type, index = message.chat_id, message.chat_type, message.parts_sent
+        outbox_id, worker = message.outbox_id, self.worker_id
+        while index < len(parts):
+            if not await self._take_slot(chat_id, chat_type):
+                wait = max(self._chats.delay(chat_id, chat_type), self._pacer.pause_left())
+                await self._release(message, wait)
+                return
+            self.stats.sent += 1
+            try:
+                await self.bot.send_message(chat_id, parts[index], parse_mode=ParseMode.HTML)
+            except RetryAfter as error:
+                seconds = _retry_after(error)
+                self._pacer.pause(seconds)
+                self.stats.retried += 1
+                log.warning("429 from Telegram: pausing %.1f s", seconds)
+                at = utcnow() + timedelta(seconds=seconds)
+                await self._record(
+                    self.store.record_retry, outbox_id, worker, at,
+                    f"429 retry_after {seconds:g}", refund=True,
+                )
+                return
+            except ChatMigrated as error:
+                self.stats.migrated += 1
+                new_chat = await asyncio.to_thread(
+                    self.store.follow_migration, outbox_id, worker, int(error.new_chat_id)
+                )
+                log.info("chat %s migrated to %s", chat_id, error.new_chat_id)
+                if new_chat is None:
+                    return
+                chat_id, chat_type = new_chat, "supergroup"
+                continue
+            except Forbidden as error:
+                await self._fail(message, f"403 {error.message}", deactivate=True)
+                return
+            except BadRequest as error:
+                await self._fail(message, f"400 {error.message}", deactivate=_is_gone(error))
+                return
+            except TimedOut as error:
+                await self._retry_or_fail(message, f"timeout: {error.message}")
+                return
+            except NetworkError as error:
+                await self._retry_or_fail(message, f"network: {error.message}")
+                return
+            except TelegramError as error:
+                await self._retry_or_fail(message, f"telegram: {error.message}")
+                return
+            index += 1
+            if index < len(parts):
+                await self._record(self.store.record_part_sent, outbox_id, worker, index)
+        self.stats.delivered += 1
+        await self._record(self.store.record_delivered, outbox_id, worker, len(parts))
+
+    async def _take_slot(self, chat_id: int, chat_type: str) -> bool:
+        """Wait for both the chat's and the overall limit; False when the wait would be long."""
+        assert self._pacer is not None and self._chats is not None
+        lock, users = self._chat_locks.get(chat_id) or (asyncio.Lock(), 0)
+        self._chat_locks[chat_id] = (lock, users + 1)
+        try:
+            async with lock:
+                while True:
+                    wait = self._chats.delay(chat_id, chat_type)
+                    if wait > self.max_chat_wait or self._pacer.pause_left() > self.max_chat_wait:
+                        return False
+                    if wait <= 0:
+                        break
+                    await asyncio.sleep(wait)
+                await self._pacer.wait()
+                self._chats.record(chat_id)
+                return True
+        finally:
+            lock, users = self._chat_locks[chat_id]
+            if users == 1:
+                del self._chat_locks[chat_id]
+            else:
+                self._chat_locks[chat_id] = (lock, users - 1)
+
+    async def _fail(self, message: ClaimedMessage, reason: str, *, deactivate: bool) -> None:
+        self.stats.failed += 1
+        log.info("notice to chat %s failed: %s", message.chat_id, reason)
+        await self._record(
+            self.store.record_failed, message.outbox_id, self.worker_id, reason,
+            deactivate=deactivate,
+        )
+
+    async def _retry_or_fail(self, message: ClaimedMessage, reason: str) -> None:
+        if message.attempts >= self.max_attempts:
+            await self._fail(message, f"{reason}（已尝试 {message.attempts} 次）", deactivate=False)
+            return
+        self.stats.retried += 1
+        at = utcnow() + timedelta(seconds=self._backoff(message.attempts))
+        await self._record(self.store.record_retry, message.outbox_id, self.worker_id, at, reason)

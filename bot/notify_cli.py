@@ -1,0 +1,161 @@
+"""``skillbot notify send|status``: queue a notice for the subscribed chats and follow its delivery.
+
+The CLI only writes to and reads from the database; the running bot (any instance) delivers.
+Times on the command line and on screen are Beijing time (Asia/Shanghai), stored as UTC.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import datetime, timezone
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from knowledge.state import TOPICS, NoticeStatus, Store, utcnow
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+_AT_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
+STALL_HINT_SECONDS = 30.0
+
+
+def parse_at(value: str) -> datetime:
+    """Parse ``--at`` (Beijing time unless an offset is given) into naive UTC.
+
+    >>> parse_at("2024-03-01 09:00")
+    datetime.datetime(2024, 3, 1, 1, 0)
+    """
+    value = value.strip()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        for fmt in _AT_FORMATS:
+            try:
+                moment = datetime.strptime(value, fmt)
+                break
+            except ValueError:
+                continue
+        else:
+            raise ValueError(f'无法识别的时间 {value!r}，例如 "2024-03-01 09:00"') from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LOCAL_TZ)
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def local_time(moment: datetime) -> str:
+    """Render a stored UTC time in Beijing time."""
+    return moment.replace(tzinfo=timezone.utc).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def progress_line(status: NoticeStatus) -> str:
+    """One line of counts: delivered / pending / failed (of total)."""
+    line = (
+        f"通知 #{status.notice_id}：已送达 {status.delivered}，待发送 {status.pending}，"
+        f"失败 {status.failed}（共 {status.total}"
+    )
+    if status.merged:
+        line += f"，群升级合并 {status.merged}"
+    return line + "）"
+
+
+def describe(status: NoticeStatus) -> str:
+    """The full status of one notice, failure reasons included."""
+    preview = status.text if len(status.text) <= 60 else status.text[:59] + "…"
+    lines = [
+        progress_line(status),
+        f"  主题：{status.topic}　排队：{local_time(status.created_at)}"
+        f"　发送时间：{local_time(status.send_at)}",
+        f"  内容：{preview}",
+    ]
+    if status.failures:
+        lines.append("  失败原因：")
+        lines.extend(f"    {count} × {reason}" for reason, count in status.failures)
+    return "\n".join(lines)
+
+
+def _send(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    text = args.text.strip()
+    if not text:
+        print("通知内容为空", file=err)
+        return 2
+    if args.topic not in TOPICS:
+        print(f"未知主题 {args.topic!r}；可用：{'、'.join(TOPICS)}", file=err)
+        return 2
+    try:
+        send_at = parse_at(args.at) if args.at else None
+    except ValueError as error:
+        print(error, file=err)
+        return 2
+    notice_id, queued = store.queue_notice(text, args.topic, send_at, created_by="cli")
+    when = f"，{local_time(send_at)} 发送" if send_at else ""
+    print(f"通知 #{notice_id} 已排队：{queued} 个订阅（主题 {args.topic}）{when}", file=out)
+    if queued == 0:
+        print("没有匹配的订阅，不会发送。", file=out)
+        return 0
+    if not args.wait:
+        print(f"由运行中的机器人发送；查看进度：skillbot notify status {notice_id}", file=out)
+        return 0
+    return wait_for_notice(store, notice_id, out)
+
+
+def wait_for_notice(
+    store: Store, notice_id: int, out: TextIO, *, interval: float = 1.0,
+    timeout: float | None = None,
+) -> int:
+    """Print progress until nothing is pending; 0 when all delivered, 1 if any failed."""
+    started = last_change = time.monotonic()
+    shown = ""
+    hinted = False
+    tty = out.isatty()
+    while True:
+        status = store.notice_status(notice_id)
+        if status is None:
+            print(f"没有通知 #{notice_id}", file=out)
+            return 1
+        line = progress_line(status)
+        if line != shown:
+            print(("\r" if tty else "") + line, end="" if tty else "\n", file=out, flush=True)
+            shown, last_change = line, time.monotonic()
+        if status.done:
+            if tty:
+                print(file=out)
+            print(describe(status), file=out)
+            return 1 if status.failed else 0
+        waited = time.monotonic() - last_change
+        if not hinted and waited > STALL_HINT_SECONDS and status.send_at <= utcnow():
+            print("\n（一段时间没有进展：机器人是否在运行？Ctrl-C 退出，通知仍会发送）", file=out)
+            hinted = True
+        if timeout is not None and time.monotonic() - started > timeout:
+            return 3
+        time.sleep(interval)
+
+
+def _status(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.id is not None:
+        status = store.notice_status(args.id)
+        if status is None:
+            print(f"没有通知 #{args.id}", file=err)
+            return 1
+        print(describe(status), file=out)
+        return 0
+    statuses = store.recent_notices()
+    if not statuses:
+        print("还没有通知。", file=out)
+    for status in statuses:
+        print(f"{progress_line(status)}　{status.topic}　{local_time(status.created_at)}", file=out)
+    return 0
+
+
+def notify_cli(
+    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """``skillbot notify send TEXT [--topic T] [--at TIME] [--wait]`` and ``notify status [ID]``."""
+    out, err = out or sys.stdout, err or sys.stderr
+    store = Store()
+    try:
+        if args.notify_command == "send":
+            return _send(store, args, out, err)
+        return _status(store, args, out, err)
+    finally:
+        store.close()

@@ -1,0 +1,117 @@
+"""The bot's configuration, read from the environment in one place.
+
+``TELEGRAM_BOT_TOKEN`` (required to run), ``TELEGRAM_API_BASE_URL`` (a self-hosted Bot API server,
+e.g. ``http://127.0.0.1:8081/bot``), ``TELEGRAM_WEBHOOK_SECRET`` (else one is generated per run),
+``DATABASE_URL`` (default: the SQLite file of ``knowledge.db``) and ``SKILLBOT_ADMINS``
+(comma-separated Telegram user ids allowed to use admin commands).  The token is never part of a
+``repr`` or of an error message.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+# Telegram's own shape: the bot's numeric id, a colon, a URL-safe secret (35 characters today).
+_TOKEN_RE = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{30,100}")
+# setWebhook's secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable, never its secret."""
+
+
+def _generated_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot reads from the environment."""
+
+    token: str = field(repr=False)
+    api_base_url: str = "https://api.telegram.org/bot"
+    api_base_file_url: str = "https://api.telegram.org/file/bot"
+    database_url: str | None = None
+    admins: frozenset[int] = frozenset()
+    webhook_secret: str = field(default_factory=_generated_secret, repr=False)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, require_token: bool = True
+    ) -> Settings:
+        """Read the settings from ``environ`` (default ``os.environ``)."""
+        env = os.environ if environ is None else environ
+        token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+        if require_token:
+            check_token(token)
+        base_url, file_url = api_urls(env.get("TELEGRAM_API_BASE_URL", ""))
+        secret = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip()
+        if secret and not _SECRET_RE.fullmatch(secret):
+            raise SettingsError(
+                "TELEGRAM_WEBHOOK_SECRET 格式不正确：1–256 个字符，只能是 A-Z a-z 0-9 _ -"
+            )
+        return cls(
+            token=token,
+            api_base_url=base_url,
+            api_base_file_url=file_url,
+            database_url=env.get("DATABASE_URL", "").strip() or None,
+            admins=parse_admins(env.get("SKILLBOT_ADMINS", "")),
+            webhook_secret=secret or _generated_secret(),
+        )
+
+    def is_admin(self, user_id: int | None) -> bool:
+        """Whether ``user_id`` may use admin commands."""
+        return user_id is not None and user_id in self.admins
+
+
+def check_token(token: str) -> None:
+    """Raise :class:`SettingsError` unless ``token`` looks like a bot token (never echoing it)."""
+    if not token:
+        raise SettingsError("缺少 TELEGRAM_BOT_TOKEN：请设置从 @BotFather 获得的机器人 token")
+    if not _TOKEN_RE.fullmatch(token):
+        raise SettingsError(
+            "TELEGRAM_BOT_TOKEN 格式不正确：应为“数字:字母数字串”，如 123456789:AA…（此处不显示其内容）"
+        )
+
+
+def api_urls(base_url: str) -> tuple[str, str]:
+    """Return (base_url, base_file_url) for ``TELEGRAM_API_BASE_URL`` ('' → api.telegram.org).
+
+    >>> api_urls("http://127.0.0.1:8081/bot")
+    ('http://127.0.0.1:8081/bot', 'http://127.0.0.1:8081/file/bot')
+    >>> api_urls("http://127.0.0.1:8081/")
+    ('http://127.0.0.1:8081/bot', 'http://127.0.0.1:8081/file/bot')
+    """
+    base_url = base_url.strip().rstrip("/")
+    if not base_url:
+        return Settings.api_base_url, Settings.api_base_file_url
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(
+            "TELEGRAM_API_BASE_URL 应为 http(s) 地址，如 http://127.0.0.1:8081/bot"
+        )
+    root = base_url[: -len("/bot")] if base_url.endswith("/bot") else base_url
+    return f"{root}/bot", f"{root}/file/bot"
+
+
+def parse_admins(value: str) -> frozenset[int]:
+    """Parse ``SKILLBOT_ADMINS`` ("123, 456").
+
+    >>> sorted(parse_admins(" 12, 34 ,"))
+    [12, 34]
+    """
+    admins = set()
+    for item in value.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if not re.fullmatch(r"-?[0-9]{1,20}", item):
+            raise SettingsError(f"SKILLBOT_ADMINS 应为逗号分隔的 Telegram 用户 id，无法识别：{item!r}")
+        admins.add(int(item))
+    return frozenset(admins)

@@ -1,0 +1,178 @@
+"""Pacing: per-chat order under concurrency, flood control per user, and outgoing limits/retries.
+
+* :class:`ChatOrderedProcessor` handles updates concurrently but one at a time per chat, so a
+  chat's answers (and its stored context) follow the order of its messages.
+* :class:`FloodGuard` lets a user send ``limit`` messages per ``window`` seconds; the first one
+  over gets ONE polite notice, the rest are dropped (until the user's last ``window`` seconds
+  hold fewer than ``limit`` messages) before they take a chat lock, so nobody else slows down.
+* :class:`RetryingRateLimiter` is PTB's ``AIORateLimiter`` (Telegram's outgoing limits, 429
+  ``retry_after`` honoured) that also retries network failures where a retry cannot duplicate a
+  message: requests that never left (connect errors, connect/pool timeouts) always, requests
+  whose fate is unknown (read timeouts, 5xx) only for idempotent methods.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+from telegram import Update
+from telegram.error import BadRequest, NetworkError
+from telegram.ext import AIORateLimiter, BaseUpdateProcessor
+
+logger = logging.getLogger(__name__)
+
+FLOOD_LIMIT = 20
+FLOOD_WINDOW = 10.0
+
+
+class Verdict(enum.Enum):
+    """What to do with one message of a user."""
+
+    ALLOW = "allow"
+    NOTIFY = "notify"  # the first message over the limit: drop it, tell the user once
+    DROP = "drop"
+
+
+class FloodGuard:
+    """A sliding window of message times per user."""
+
+    def __init__(self, limit: int = FLOOD_LIMIT, window: float = FLOOD_WINDOW,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.window, self._clock = limit, window, clock
+        self._seen: dict[int, deque[float]] = {}
+        self._notified: set[int] = set()
+        self._checks = 0
+
+    def check(self, user_id: int) -> Verdict:
+        """Count one message of ``user_id`` and say whether to handle it."""
+        now = self._clock()
+        self._checks += 1
+        if self._checks % 1000 == 0:
+            self._forget_idle(now)
+        times = self._seen.setdefault(user_id, deque(maxlen=self.limit))
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        flooding = len(times) >= self.limit
+        times.append(now)  # dropped messages count too: a sustained flood stays throttled
+        if not flooding:
+            self._notified.discard(user_id)
+            return Verdict.ALLOW
+        if user_id in self._notified:
+            return Verdict.DROP
+        self._notified.add(user_id)
+        return Verdict.NOTIFY
+
+    def _forget_idle(self, now: float) -> None:
+        idle = [u for u, t in self._seen.items() if not t or t[-1] <= now - self.window]
+        for user_id in idle:
+            del self._seen[user_id]
+            self._notified.discard(user_id)
+
+
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """Process updates concurrently, one at a time per chat, with a :class:`FloodGuard`.
+
+    ``counts(update)`` says whether an update is a message to the bot (counted against its
+    sender); ``on_flood(update)`` sends the notice.  Both are set by ``build_application``.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 256, guard: FloodGuard | None = None) -> None:
+        super().__init__(max_concurrent_updates)
+        self.guard = guard or FloodGuard()
+        self.counts: Callable[[Update], bool] = lambda update: update.message is not None
+        self.on_flood: Callable[[Update], Awaitable[None]] | None = None
+        self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Drop flooding messages, then run the update under its chat's lock."""
+        if not isinstance(update, Update):
+            await coroutine
+            return
+        user = update.effective_user
+        if user is not None and self.counts(update):
+            verdict = self.guard.check(user.id)
+            if verdict is not Verdict.ALLOW:
+                coroutine.close()  # type: ignore[attr-defined]
+                if verdict is Verdict.NOTIFY and self.on_flood is not None:
+                    await self.on_flood(update)
+                return
+        chat = update.effective_chat
+        if chat is None:
+            await coroutine
+            return
+        lock, users = self._locks.setdefault(chat.id, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._locks[chat.id]
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+
+# Methods that do the same thing when repeated (an edit, an answer to a query, settings).
+IDEMPOTENT_METHODS = frozenset({
+    "getMe", "getWebhookInfo", "setWebhook", "deleteWebhook", "setMyCommands", "getMyCommands",
+    "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery", "answerInlineQuery",
+    "sendChatAction", "getChat",
+})
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def safe_to_retry(endpoint: str, error: NetworkError) -> bool:
+    """Whether repeating a request that failed with ``error`` cannot do something twice."""
+    if isinstance(error, BadRequest) or endpoint == "getUpdates":  # the Updater retries polls
+        return False
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, _NEVER_SENT):
+            return True
+        cause = cause.__cause__
+    return endpoint in IDEMPOTENT_METHODS
+
+
+class RetryingRateLimiter(AIORateLimiter):
+    """``AIORateLimiter`` plus bounded retries of network failures where safe."""
+
+    def __init__(self, *, network_retries: int = 3, backoff: float = 0.5,
+                 **kwargs: Any) -> None:
+        kwargs.setdefault("max_retries", 3)
+        super().__init__(**kwargs)
+        self.network_retries, self.backoff = network_retries, backoff
+
+    async def process_request(
+        self,
+        callback: Callable[..., Any],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        """Send through the rate limiter; repeat on a network failure when it is safe."""
+        for attempt in range(self.network_retries + 1):
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args)
+            except NetworkError as error:
+                if attempt == self.network_retries or not safe_to_retry(endpoint, error):
+                    raise
+                delay = self.backoff * 2**attempt
+                logger.warning("%s failed (%s); retry %d in %.1fs", endpoint,
+                               type(error).__name__, attempt + 1, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")

@@ -1,0 +1,280 @@
+"""The notice as typed, validated, cached data: catalogue, shortage list, transitions, bases, rules.
+
+Data files live in ``knowledge/data/<year>/``; next year's notice is new files, not new code.
+Every file is validated on load; a bad file raises :class:`DataError` naming file, row and field.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+DEFAULT_YEAR = "2024"
+
+KINDS = ("qualification", "special_ability", "training_certificate")
+KIND_PREFIX = {"qualification": "q", "special_ability": "s", "training_certificate": "t"}
+KIND_LABEL = {
+    "qualification": "职业资格证书、职业技能等级证书",
+    "special_ability": "专项职业能力证书",
+    "training_certificate": "培训合格证书",
+}
+CODE_PATTERNS = {
+    "qualification": re.compile(r"\d-\d{2}-\d{2}-\d{2}"),
+    "special_ability": re.compile(r"\d{9}"),
+    "training_certificate": re.compile(r"\d{10}"),
+}
+LEVELS = ("L1", "L2", "L3", "L4", "L5", "PASS")
+
+
+class DataError(ValueError):
+    """A data file is malformed; the message names file, row and field."""
+
+    def __init__(self, path: Path | str, row: int | str, fld: str, problem: str) -> None:
+        super().__init__(f"{Path(path).name}: row {row}: field {fld!r}: {problem}")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of 附件2 with its marks as fields and its 附件3 shortage status."""
+
+    kind: str
+    seq: int
+    category: str
+    name: str
+    code: str
+    online_over_40: bool
+    green: bool
+    digital: bool
+    shortage: bool
+    shortage_seq: int | None
+    printed: str
+
+    @property
+    def key(self) -> str:
+        """A short stable id, e.g. ``q143`` (焊工) — used in button payloads."""
+        return f"{KIND_PREFIX[self.kind]}{self.seq}"
+
+    @property
+    def base_name(self) -> str:
+        """The name without its parenthesised sub-types: 起重装卸机械操作工."""
+        return self.name.split("（", 1)[0]
+
+    @property
+    def subtypes(self) -> tuple[str, ...]:
+        """The parenthesised sub-types: (汽车吊司机, 叉车司机)."""
+        m = re.search(r"（(.+)）$", self.name)
+        return tuple(s for s in re.split(r"[、，,]", m.group(1)) if s) if m else ()
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of 附件4 (a legacy cell with two codes is two rows)."""
+
+    situation: str
+    current_category: str
+    current_code: str
+    current_name: str
+    legacy_category: str
+    legacy_code: str
+    legacy_name: str
+    note: str
+
+    @property
+    def current_dashed(self) -> str:
+        """附件4 writes current codes without dashes: 4010601 -> 4-01-06-01."""
+        c = self.current_code
+        return f"{c[0]}-{c[1:3]}-{c[3:5]}-{c[5:7]}"
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Everything the notice of one policy year says, indexed for lookups."""
+
+    year: str
+    entries: tuple[Entry, ...]
+    transitions: tuple[Transition, ...]
+    bases: dict[str, Any]
+    rules: dict[str, Any]
+    entrepreneurship: dict[str, Any]
+    aliases: dict[str, tuple[str, ...]]
+    by_key: dict[str, Entry] = field(default_factory=dict)
+    by_code: dict[str, tuple[Entry, ...]] = field(default_factory=dict)
+    by_name: dict[str, Entry] = field(default_factory=dict)
+
+    def count(self, kind: str) -> int:
+        """Number of catalogue entries of one kind."""
+        return sum(1 for e in self.entries if e.kind == kind)
+
+    def clause(self, clause_id: str) -> dict[str, str]:
+        """A clause of the notice with its citation."""
+        return dict(self.rules["clauses"][clause_id])
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """Numeric rule parameters (max claims, uplift, online share …)."""
+        return dict(self.rules["parameters"])
+
+
+def _read_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
+    if not path.exists():
+        raise DataError(path, "-", "-", "file missing")
+    with open(path, encoding="utf-8", newline="") as fh:
+        lines = [ln for ln in fh if not ln.startswith("#")]
+    reader = csv.DictReader(lines)
+    return [(n, row) for n, row in enumerate(reader, 1)]
+
+
+def _read_yaml(path: Path) -> Any:
+    if not path.exists():
+        raise DataError(path, "-", "-", "file missing")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        raise DataError(path, "-", "-", f"not valid YAML: {exc}") from exc
+
+
+def _flag(path: Path, n: int, row: dict[str, str], name: str) -> bool:
+    value = row.get(name)
+    if value not in ("0", "1"):
+        raise DataError(path, n, name, f"expected 0 or 1, got {value!r}")
+    return value == "1"
+
+
+def _required(path: Path, n: int, row: dict[str, str], name: str) -> str:
+    value = (row.get(name) or "").strip()
+    if not value:
+        raise DataError(path, n, name, "empty")
+    return value
+
+
+def _load_entries(folder: Path, shortage: dict[str, int]) -> tuple[Entry, ...]:
+    path = folder / "catalogue.csv"
+    entries = []
+    seen: set[tuple[str, int]] = set()
+    for n, row in _read_csv(path):
+        kind = _required(path, n, row, "kind")
+        if kind not in KINDS:
+            raise DataError(path, n, "kind", f"unknown kind {kind!r}")
+        try:
+            seq = int(row.get("seq") or "")
+        except ValueError:
+            raise DataError(path, n, "seq", f"not a number: {row.get('seq')!r}") from None
+        if (kind, seq) in seen:
+            raise DataError(path, n, "seq", f"duplicate {kind} seq {seq}")
+        seen.add((kind, seq))
+        category = (row.get("category") or "").strip()
+        if kind != "training_certificate" and category not in ("A", "B", "C"):
+            raise DataError(path, n, "category", f"expected A, B or C, got {category!r}")
+        code = _required(path, n, row, "code")
+        if not CODE_PATTERNS[kind].fullmatch(code):
+            raise DataError(path, n, "code", f"{code!r} is not a {kind} code")
+        entries.append(Entry(
+            kind=kind, seq=seq, category=category, name=_required(path, n, row, "name"), code=code,
+            online_over_40=_flag(path, n, row, "online_over_40"),
+            green=_flag(path, n, row, "green"), digital=_flag(path, n, row, "digital"),
+            shortage=kind == "qualification" and code in shortage,
+            shortage_seq=shortage.get(code) if kind == "qualification" else None,
+            printed=row.get("printed") or "",
+        ))
+    return tuple(entries)
+
+
+def _load_shortage(folder: Path) -> dict[str, int]:
+    path = folder / "shortage.csv"
+    out: dict[str, int] = {}
+    for n, row in _read_csv(path):
+        code = _required(path, n, row, "code")
+        if not CODE_PATTERNS["qualification"].fullmatch(code):
+            raise DataError(path, n, "code", f"{code!r} is not an occupation code")
+        out[code] = int(_required(path, n, row, "seq"))
+    return out
+
+
+def _load_transitions(folder: Path) -> tuple[Transition, ...]:
+    path = folder / "transition.csv"
+    rows = []
+    for n, row in _read_csv(path):
+        current_code = _required(path, n, row, "current_code")
+        if not re.fullmatch(r"\d{7}", current_code):
+            raise DataError(path, n, "current_code", f"expected 7 digits, got {current_code!r}")
+        rows.append(Transition(
+            situation=_required(path, n, row, "situation"),
+            current_category=_required(path, n, row, "current_category"),
+            current_code=current_code,
+            current_name=_required(path, n, row, "current_name"),
+            legacy_category=(row.get("legacy_category") or "").strip(),
+            legacy_code=_required(path, n, row, "legacy_code"),
+            legacy_name=_required(path, n, row, "legacy_name"),
+            note=row.get("note") or "",
+        ))
+    return tuple(rows)
+
+
+def _check_bases(path: Path, bases: Any) -> None:
+    if not isinstance(bases, dict):
+        raise DataError(path, "-", "-", "expected a mapping")
+    for section in ("certificate", "special_ability", "training_certificate", "entrepreneurship",
+                    "other", "appraisal", "levels"):
+        if section not in bases:
+            raise DataError(path, section, section, "section missing")
+    for cat, levels in bases["certificate"].items():
+        for level in LEVELS:
+            cell = levels.get(level)
+            if not (isinstance(cell, list) and len(cell) == 2 and isinstance(cell[0], int)):
+                raise DataError(path, f"certificate.{cat}", level, f"expected [amount, hours], got {cell!r}")
+
+
+def _load_aliases(folder: Path, names: set[str]) -> dict[str, tuple[str, ...]]:
+    path = folder / "aliases.yaml"
+    raw = _read_yaml(path) or {}
+    if not isinstance(raw, dict):
+        raise DataError(path, "-", "-", "expected a mapping of alias -> [names]")
+    out: dict[str, tuple[str, ...]] = {}
+    for alias, targets in raw.items():
+        if not isinstance(targets, list) or not targets:
+            raise DataError(path, alias, alias, "expected a non-empty list of catalogue names")
+        for target in targets:
+            if target not in names:
+                raise DataError(path, alias, alias, f"{target!r} is not a catalogue name")
+        out[str(alias).casefold()] = tuple(targets)
+    return out
+
+
+@lru_cache(maxsize=None)
+def load(year: str = DEFAULT_YEAR) -> Knowledge:
+    """Load and validate the data files of one policy year (cached)."""
+    folder = DATA_DIR / year
+    if not folder.is_dir():
+        raise DataError(folder, "-", "-", f"no data for policy year {year}")
+    shortage = _load_shortage(folder)
+    entries = _load_entries(folder, shortage)
+    codes = {e.code for e in entries}
+    for code in shortage:
+        if code not in codes:
+            raise DataError(folder / "shortage.csv", code, "code", "not in catalogue.csv")
+    bases = _read_yaml(folder / "subsidy_bases.yaml")
+    _check_bases(folder / "subsidy_bases.yaml", bases)
+    knowledge = Knowledge(
+        year=year, entries=entries, transitions=_load_transitions(folder), bases=bases,
+        rules=_read_yaml(folder / "rules.yaml"),
+        entrepreneurship=_read_yaml(folder / "entrepreneurship.yaml"),
+        aliases=_load_aliases(folder, {e.name for e in entries}),
+    )
+    for entry in entries:
+        knowledge.by_key[entry.key] = entry
+        knowledge.by_code[entry.code] = knowledge.by_code.get(entry.code, ()) + (entry,)
+        knowledge.by_name.setdefault(entry.name, entry)
+    return knowledge
+
+
+def years() -> list[str]:
+    """Policy years that have data files."""
+    return sorted(p.name for p in DATA_DIR.iterdir() if p.is_dir())

@@ -1,0 +1,215 @@
+"""The database: where it is, how to connect, and keeping its schema at Alembic's head.
+
+SQLite is the embedded default (a file under the user data directory, WAL, a busy timeout and
+``BEGIN IMMEDIATE`` so that several processes can share it); PostgreSQL is chosen with
+``DATABASE_URL`` (psycopg 3).  The schema of both is owned by the Alembic history in
+``knowledge/migrations``; ``ensure_schema`` upgrades to head at start (on PostgreSQL under an
+advisory lock so that instances starting together do not race) unless
+``SKILLBOT_DB_AUTO_UPGRADE=0``, in which case a database behind head is refused with a message
+saying to run ``skillbot db upgrade``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+# An arbitrary constant: the PostgreSQL advisory lock held while one instance migrates.
+_PG_MIGRATION_LOCK = 0x5B1_1B07
+
+
+class SchemaNotCurrent(RuntimeError):
+    """The database is not at the newest migration and automatic upgrade is switched off."""
+
+
+def database_url() -> str:
+    """Return ``DATABASE_URL`` or the default SQLite file (its directory created)."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        return normalise_url(url)
+    from platformdirs import user_data_dir
+
+    data_dir = Path(user_data_dir("skillbot"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{data_dir / 'skillbot.sqlite3'}"
+
+
+def normalise_url(url: str) -> str:
+    """Send every PostgreSQL URL through psycopg 3 (``postgres://``, ``postgresql://``)."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """Create an engine for ``url`` (default :func:`database_url`), configured per backend."""
+    url = normalise_url(url) if url else database_url()
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        engine = create_engine(url, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, busy timeout, foreign keys; every transaction ``BEGIN IMMEDIATE``.
+
+    pysqlite's own transaction handling is switched off so that a transaction takes the write
+    lock when it starts: a deferred transaction that reads and then writes fails at once with
+    SQLITE_BUSY when another process wrote in between, which no busy timeout can help.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Return the session factory used by every store (objects usable after commit)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def is_postgresql(engine: Engine) -> bool:
+    """Tell whether ``engine`` talks to PostgreSQL."""
+    return engine.dialect.name == "postgresql"
+
+
+# --- Alembic -----------------------------------------------------------------------------------
+
+
+def alembic_config(connection: Connection | None = None) -> Any:
+    """Build the Alembic configuration in code (no alembic.ini needed at run time)."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str | None:
+    """Return the newest revision of the migration history."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the revision the database is at (``None`` for an empty database)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def is_at_head(engine: Engine) -> bool:
+    """Tell whether the database is at the newest migration."""
+    return current_revision(engine) == head_revision()
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[Connection]:
+    """Yield a connection holding the migration lock (PostgreSQL advisory lock)."""
+    with engine.connect() as connection:
+        if is_postgresql(engine):
+            connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+            connection.commit()
+        try:
+            yield connection
+        finally:
+            if is_postgresql(engine):
+                connection.rollback()
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_MIGRATION_LOCK}
+                )
+                connection.commit()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply migrations up to ``revision`` (one instance at a time on PostgreSQL)."""
+    from alembic import command
+
+    with _migration_lock(engine) as connection:
+        command.upgrade(alembic_config(connection), revision)
+        connection.commit()
+
+
+def auto_upgrade_enabled() -> bool:
+    """Read ``SKILLBOT_DB_AUTO_UPGRADE`` (default on)."""
+    return os.environ.get("SKILLBOT_DB_AUTO_UPGRADE", "1").strip().lower() not in {
+        "0", "false", "no", "off",
+    }
+
+
+def ensure_schema(engine: Engine, *, auto_upgrade: bool | None = None) -> None:
+    """Bring the schema to head at start, or refuse to run against an old schema.
+
+    Raises:
+        SchemaNotCurrent: when the database is behind and automatic upgrade is off.
+    """
+    if is_at_head(engine):
+        return
+    if auto_upgrade is None:
+        auto_upgrade = auto_upgrade_enabled()
+    if not auto_upgrade:
+        raise SchemaNotCurrent(
+            f"数据库结构不是最新（当前 {current_revision(engine)}，最新 {head_revision()}）；"
+            "请先运行 skillbot db upgrade"
+        )
+    upgrade(engine)
+
+
+def _display_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def db_cli(args: argparse.Namespace) -> int:
+    """``skillbot db upgrade|current|check``."""
+    engine = make_engine()
+    try:
+        if args.action == "upgrade":
+            upgrade(engine)
+            print(f"已升级到 {current_revision(engine)}（{_display_url(engine)}）")
+            return 0
+        current, head = current_revision(engine), head_revision()
+        if args.action == "current":
+            print(f"{current or '（空数据库）'}{'（最新）' if current == head else ''}")
+            return 0
+        if current != head:
+            print(
+                f"数据库结构不是最新：当前 {current or '（空）'}，最新 {head}；"
+                "请运行 skillbot db upgrade",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"数据库结构为最新（{head}）")
+        return 0
+    finally:
+        engine.dispose()

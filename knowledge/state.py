@@ -1,0 +1,678 @@
+"""Runtime state shared by every bot instance: chat context, question log, processed updates,
+group subscriptions, notices and their delivery outbox.
+
+The tables sit on the catalogue's ``Base`` so that one Alembic history owns the whole schema.
+Chat ids are 64-bit (``BigInteger``); times are naive UTC.  :class:`Store` is synchronous (call it
+from a thread in async code) and safe to use from several processes on one database: upserts are
+single ``INSERT … ON CONFLICT`` statements and outbox rows are claimed with one ``UPDATE`` (with
+``FOR UPDATE SKIP LOCKED`` on PostgreSQL, under SQLite's single writer lock otherwise) that records
+who claimed them and when, so a crashed claimer's rows come back after the lease.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from knowledge.db import ensure_schema, make_engine, make_sessionmaker
+from knowledge.models import Base
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
+_BigId = BigInteger().with_variant(Integer, "sqlite")
+
+QUESTION_MAX_CHARS = 500
+QUESTION_REASONS = ("unanswered", "thumbs_down")
+PROCESSED_UPDATE_KEEP = timedelta(days=2)
+_PRUNE_EVERY = 500
+
+TOPIC_ALL = "全部"
+TOPICS = (TOPIC_ALL, "创业", "紧缺", "目录", "截止", "政策")
+
+# Outbox states.  "merged": the chat migrated into one that already had this notice queued.
+PENDING, SENDING, DELIVERED, FAILED, MERGED = "pending", "sending", "delivered", "failed", "merged"
+ERROR_MAX_CHARS = 300
+
+
+def utcnow() -> datetime:
+    """Return the current time as naive UTC, the form stored in every table."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+
+class ChatContext(Base):
+    """The follow-up context of one chat (JSON), shared by every instance."""
+
+    __tablename__ = "chat_context"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    data: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class QuestionLog(Base):
+    """A question the bot could not answer or got a thumbs-down for: text and time, nobody's id."""
+
+    __tablename__ = "question_log"
+
+    id: Mapped[int] = mapped_column(_BigId, primary_key=True)
+    text: Mapped[str] = mapped_column(String(QUESTION_MAX_CHARS), index=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    asked_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class ProcessedUpdate(Base):
+    """An update id already handled by some instance (pruned after a couple of days)."""
+
+    __tablename__ = "processed_update"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class Subscription(Base):
+    """A group or person receiving notices; ``topics`` is stored as ``,全部,创业,``."""
+
+    __tablename__ = "subscription"
+
+    id: Mapped[int] = mapped_column(_BigId, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_type: Mapped[str] = mapped_column(String(16))
+    topics: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    inactive_reason: Mapped[str | None] = mapped_column(String(ERROR_MAX_CHARS), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Notice(Base):
+    """A notice queued by staff for every subscription of its topic."""
+
+    __tablename__ = "notice"
+
+    id: Mapped[int] = mapped_column(_BigId, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    topic: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    send_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class OutboxMessage(Base):
+    """One notice for one subscription, with its delivery state."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("notice_id", "subscription_id"),
+        Index("ix_outbox_claim", "state", "available_at"),
+    )
+
+    id: Mapped[int] = mapped_column(_BigId, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"), index=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscription.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0)
+    available_at: Mapped[datetime] = mapped_column(DateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(ERROR_MAX_CHARS), nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+# --- value objects -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubscriptionInfo:
+    """What a chat is subscribed to."""
+
+    chat_id: int
+    chat_type: str
+    topics: tuple[str, ...]
+    active: bool
+
+
+@dataclass(frozen=True)
+class NoticeStatus:
+    """Delivery counts of one notice; ``failures`` is (reason, count), most frequent first."""
+
+    notice_id: int
+    topic: str
+    text: str
+    created_at: datetime
+    send_at: datetime
+    delivered: int
+    pending: int
+    failed: int
+    merged: int
+    failures: tuple[tuple[str, int], ...]
+
+    @property
+    def total(self) -> int:
+        """Every outbox row of the notice."""
+        return self.delivered + self.pending + self.failed + self.merged
+
+    @property
+    def done(self) -> bool:
+        """Nothing left to send."""
+        return self.pending == 0
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """An outbox row claimed by one deliverer, with what it needs to send it."""
+
+    outbox_id: int
+    notice_id: int
+    subscription_id: int
+    chat_id: int
+    chat_type: str
+    text: str
+    parts_sent: int
+    attempts: int
+
+
+def _topics_column(topics: set[str]) -> str:
+    ordered = sorted(topics, key=lambda t: (TOPICS.index(t) if t in TOPICS else len(TOPICS), t))
+    return "," + ",".join(ordered) + ","
+
+
+def _topics_of(column: str) -> tuple[str, ...]:
+    return tuple(t for t in column.split(",") if t)
+
+
+def _clip(reason: str) -> str:
+    return reason if len(reason) <= ERROR_MAX_CHARS else reason[: ERROR_MAX_CHARS - 1] + "…"
+
+
+class Store:
+    """Every read and write of runtime state, synchronous, safe across processes."""
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        engine: Engine | None = None,
+        auto_upgrade: bool | None = None,
+    ) -> None:
+        """Connect to ``url`` (default ``DATABASE_URL`` or the SQLite file) at schema head."""
+        self.engine = engine if engine is not None else make_engine(url)
+        ensure_schema(self.engine, auto_upgrade=auto_upgrade)
+        self._session = make_sessionmaker(self.engine)
+        self._marks = 0
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.engine.dispose()
+
+    def _insert(self, table: Any) -> Any:
+        """Return the dialect's ``INSERT`` (both have ``on_conflict_do_*``)."""
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert(table)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table)
+
+    # --- conversation context --------------------------------------------------------------
+
+    def get_context(self, chat_id: int) -> dict[str, Any]:
+        """Return the chat's saved context (empty when there is none)."""
+        with self._session() as session:
+            data = session.scalar(select(ChatContext.data).where(ChatContext.chat_id == chat_id))
+        if not data:
+            return {}
+        loaded = json.loads(data)
+        return loaded if isinstance(loaded, dict) else {}
+
+    def save_context(self, chat_id: int, ctx: dict[str, Any]) -> None:
+        """Replace the chat's context (JSON-serialisable)."""
+        data = json.dumps(ctx, ensure_ascii=False, default=str)
+        now = utcnow()
+        stmt = self._insert(ChatContext).values(chat_id=chat_id, data=data, updated_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[ChatContext.chat_id], set_={"data": data, "updated_at": now}
+        )
+        with self._session.begin() as session:
+            session.execute(stmt)
+
+    # --- questions the bot could not answer ------------------------------------------------
+
+    def log_question(self, text: str, reason: str) -> None:
+        """Record a question text and the time (no user identity), clipped to a bounded length."""
+        if reason not in QUESTION_REASONS:
+            raise ValueError(f"reason must be one of {QUESTION_REASONS}, not {reason!r}")
+        text = " ".join(text.split())[:QUESTION_MAX_CHARS]
+        if not text:
+            return
+        with self._session.begin() as session:
+            session.add(QuestionLog(text=text, reason=reason, asked_at=utcnow()))
+
+    def unanswered_report(self, limit: int = 50) -> list[tuple[str, int, datetime]]:
+        """Return (text, times asked, last asked), most frequent first."""
+        count = func.count(QuestionLog.id)
+        last = func.max(QuestionLog.asked_at)
+        stmt = (
+            select(QuestionLog.text, count, last)
+            .group_by(QuestionLog.text)
+            .order_by(count.desc(), last.desc())
+            .limit(limit)
+        )
+        with self._session() as session:
+            return [(text, int(n), seen) for text, n, seen in session.execute(stmt)]
+
+    # --- updates already handled -----------------------------------------------------------
+
+    def mark_update_processed(self, update_id: int) -> bool:
+        """Record ``update_id``; True only for the first instance to see it."""
+        now = utcnow()
+        stmt = (
+            self._insert(ProcessedUpdate)
+            .values(update_id=update_id, processed_at=now)
+            .on_conflict_do_nothing(index_elements=[ProcessedUpdate.update_id])
+            .returning(ProcessedUpdate.update_id)
+        )
+        with self._session.begin() as session:
+            first = session.execute(stmt).scalar() is not None
+            self._marks += 1
+            if self._marks % _PRUNE_EVERY == 1:
+                session.execute(
+                    delete(ProcessedUpdate).where(
+                        ProcessedUpdate.processed_at < now - PROCESSED_UPDATE_KEEP
+                    )
+                )
+        return first
+
+    # --- supergroup migration --------------------------------------------------------------
+
+    def migrate_chat(self, old_id: int, new_id: int) -> None:
+        """Move context, subscription and undelivered notices of ``old_id`` to ``new_id``.
+
+        Nothing is duplicated: if the new chat already has a context or subscription, that one
+        is kept (topics merged), and a notice queued for both is sent to the new chat once.
+        """
+        if old_id == new_id:
+            return
+        now = utcnow()
+        with self._session.begin() as session:
+            old_ctx = session.get(ChatContext, old_id)
+            if old_ctx is not None:
+                if session.get(ChatContext, new_id) is None:
+                    session.add(ChatContext(chat_id=new_id, data=old_ctx.data, updated_at=now))
+                session.delete(old_ctx)
+            self._migrate_subscription(session, old_id, new_id, now)
+
+    def _migrate_subscription(self, session: Session, old_id: int, new_id: int, now: datetime) -> None:
+        old = session.scalar(select(Subscription).where(Subscription.chat_id == old_id))
+        if old is None:
+            return
+        new = session.scalar(select(Subscription).where(Subscription.chat_id == new_id))
+        if new is None:
+            old.chat_id = new_id
+            old.chat_type = "supergroup"
+            old.updated_at = now
+            session.flush()
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.subscription_id == old.id)
+                .values(chat_id=new_id)
+            )
+            return
+        if old.active:
+            topics = set(_topics_of(new.topics)) if new.active else set()
+            new.topics = _topics_column(topics | set(_topics_of(old.topics)))
+            new.active, new.inactive_reason, new.updated_at = True, None, now
+        old.active, old.inactive_reason, old.updated_at = False, f"迁移到 {new_id}", now
+        session.flush()
+        # Notices queued for both chats go to the new one once; the rest follow the chat.
+        already = select(OutboxMessage.notice_id).where(OutboxMessage.subscription_id == new.id)
+        open_states = (PENDING, SENDING)
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.subscription_id == old.id,
+                OutboxMessage.state.in_(open_states),
+                OutboxMessage.notice_id.in_(already),
+            )
+            .values(state=MERGED, claimed_by=None, last_error=f"已并入 {new_id}")
+        )
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.subscription_id == old.id,
+                OutboxMessage.state.in_(open_states),
+                OutboxMessage.notice_id.not_in(already),
+            )
+            .values(subscription_id=new.id, chat_id=new_id)
+        )
+
+    # --- subscriptions ---------------------------------------------------------------------
+
+    def subscribe(self, chat_id: int, chat_type: str, topics: list[str] | tuple[str, ...] = ()) -> SubscriptionInfo:
+        """Subscribe a chat to ``topics`` (default 全部), adding to what it already has."""
+        wanted = set(topics) or {TOPIC_ALL}
+        now = utcnow()
+        with self._session.begin() as session:
+            sub = session.scalar(select(Subscription).where(Subscription.chat_id == chat_id))
+            if sub is None:
+                sub = Subscription(
+                    chat_id=chat_id, chat_type=chat_type, topics=_topics_column(wanted),
+                    active=True, created_at=now, updated_at=now,
+                )
+                session.add(sub)
+            else:
+                kept = set(_topics_of(sub.topics)) if sub.active else set()
+                sub.topics = _topics_column(kept | wanted)
+                sub.chat_type, sub.active, sub.inactive_reason = chat_type, True, None
+                sub.updated_at = now
+            return self._info(sub)
+
+    def unsubscribe(self, chat_id: int, topics: list[str] | tuple[str, ...] = ()) -> SubscriptionInfo | None:
+        """Drop ``topics`` (all when empty); the subscription ends when none is left."""
+        with self._session.begin() as session:
+            sub = session.scalar(select(Subscription).where(Subscription.chat_id == chat_id))
+            if sub is None or not sub.active:
+                return None
+            left = set(_topics_of(sub.topics)) - set(topics) if topics else set()
+            if left:
+                sub.topics = _topics_column(left)
+            else:
+                sub.active, sub.inactive_reason = False, "退订"
+            sub.updated_at = utcnow()
+            return self._info(sub)
+
+    def subscription(self, chat_id: int) -> SubscriptionInfo | None:
+        """Return the chat's subscription, active or not."""
+        with self._session() as session:
+            sub = session.scalar(select(Subscription).where(Subscription.chat_id == chat_id))
+            return self._info(sub) if sub is not None else None
+
+    @staticmethod
+    def _info(sub: Subscription) -> SubscriptionInfo:
+        return SubscriptionInfo(sub.chat_id, sub.chat_type, _topics_of(sub.topics), sub.active)
+
+    # --- notices ---------------------------------------------------------------------------
+
+    def queue_notice(
+        self,
+        text: str,
+        topic: str = TOPIC_ALL,
+        send_at: datetime | None = None,
+        created_by: str | None = None,
+    ) -> tuple[int, int]:
+        """Queue ``text`` for every active subscription of ``topic`` (and of 全部).
+
+        Returns (notice id, number of outbox rows).  ``send_at`` is naive UTC; rows become
+        deliverable then.
+        """
+        if not text.strip():
+            raise ValueError("notice text is empty")
+        now = utcnow()
+        send_at = send_at or now
+        matches = Subscription.topics.contains(f",{TOPIC_ALL},")
+        if topic != TOPIC_ALL:
+            matches = or_(matches, Subscription.topics.contains(f",{topic},"))
+        with self._session.begin() as session:
+            notice = Notice(
+                text=text, topic=topic, created_by=created_by, created_at=now, send_at=send_at
+            )
+            session.add(notice)
+            session.flush()
+            rows = session.execute(
+                select(Subscription.id, Subscription.chat_id).where(Subscription.active, matches)
+            ).all()
+            if rows:
+                session.execute(
+                    self._insert(OutboxMessage),
+                    [
+                        {
+                            "notice_id": notice.id, "subscription_id": sub_id, "chat_id": chat_id,
+                            "state": PENDING, "attempts": 0, "parts_sent": 0,
+                            "available_at": send_at,
+                        }
+                        for sub_id, chat_id in rows
+                    ],
+                )
+            return notice.id, len(rows)
+
+    def notice_status(self, notice_id: int) -> NoticeStatus | None:
+        """Return the delivery counts of one notice."""
+        statuses = self._statuses(select(Notice).where(Notice.id == notice_id))
+        return statuses[0] if statuses else None
+
+    def recent_notices(self, limit: int = 20) -> list[NoticeStatus]:
+        """Return the newest notices with their counts, newest first."""
+        return self._statuses(select(Notice).order_by(Notice.id.desc()).limit(limit))
+
+    def _statuses(self, notices_stmt: Any) -> list[NoticeStatus]:
+        with self._session() as session:
+            notices = list(session.scalars(notices_stmt))
+            if not notices:
+                return []
+            ids = [n.id for n in notices]
+            counts: dict[int, dict[str, int]] = {i: {} for i in ids}
+            for notice_id, state, n in session.execute(
+                select(OutboxMessage.notice_id, OutboxMessage.state, func.count())
+                .where(OutboxMessage.notice_id.in_(ids))
+                .group_by(OutboxMessage.notice_id, OutboxMessage.state)
+            ):
+                counts[notice_id][state] = int(n)
+            failures: dict[int, list[tuple[str, int]]] = {i: [] for i in ids}
+            n_failed = func.count()
+            for notice_id, reason, n in session.execute(
+                select(OutboxMessage.notice_id, OutboxMessage.last_error, n_failed)
+                .where(OutboxMessage.notice_id.in_(ids), OutboxMessage.state == FAILED)
+                .group_by(OutboxMessage.notice_id, OutboxMessage.last_error)
+                .order_by(n_failed.desc())
+            ):
+                failures[notice_id].append((reason or "?", int(n)))
+        return [
+            NoticeStatus(
+                notice_id=n.id, topic=n.topic, text=n.text, created_at=n.created_at,
+                send_at=n.send_at,
+                delivered=counts[n.id].get(DELIVERED, 0),
+                pending=counts[n.id].get(PENDING, 0) + counts[n.id].get(SENDING, 0),
+                failed=counts[n.id].get(FAILED, 0), merged=counts[n.id].get(MERGED, 0),
+                failures=tuple(failures[n.id]),
+            )
+            for n in notices
+        ]
+
+    # --- outbox, for the deliverer ---------------------------------------------------------
+
+    def claim_outbox(self, worker: str, limit: int, lease: timedelta) -> list[ClaimedMessage]:
+        """Claim up to ``limit`` due rows for ``worker``; rows of a crashed claimer come back
+        after ``lease``.  Each claim counts as an attempt."""
+        now = utcnow()
+        claimable = or_(
+            and_(OutboxMessage.state == PENDING, OutboxMessage.available_at <= now),
+            and_(OutboxMessage.state == SENDING, OutboxMessage.claimed_at < now - lease),
+        )
+        ids = (
+            select(OutboxMessage.id)
+            .where(claimable)
+            .order_by(OutboxMessage.available_at, OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claim = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids.scalar_subquery()))
+            .values(
+                state=SENDING, claimed_by=worker, claimed_at=now,
+                attempts=OutboxMessage.attempts + 1,
+            )
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        with self._session.begin() as session:
+            claimed = list(session.scalars(claim))
+            if not claimed:
+                return []
+            rows = session.execute(
+                select(OutboxMessage, Notice.text, Subscription.chat_type)
+                .join(Notice, Notice.id == OutboxMessage.notice_id)
+                .join(Subscription, Subscription.id == OutboxMessage.subscription_id)
+                .where(OutboxMessage.id.in_(claimed))
+                .order_by(OutboxMessage.available_at, OutboxMessage.id)
+            ).all()
+            return [
+                ClaimedMessage(
+                    outbox_id=row.id, notice_id=row.notice_id,
+                    subscription_id=row.subscription_id, chat_id=row.chat_id,
+                    chat_type=chat_type, text=text, parts_sent=row.parts_sent,
+                    attempts=row.attempts,
+                )
+                for row, text, chat_type in rows
+            ]
+
+    def _own(self, outbox_id: int, worker: str) -> Any:
+        return and_(
+            OutboxMessage.id == outbox_id,
+            OutboxMessage.claimed_by == worker,
+            OutboxMessage.state == SENDING,
+        )
+
+    def _update_claimed(self, outbox_id: int, worker: str, **values: Any) -> bool:
+        with self._session.begin() as session:
+            result = session.execute(
+                update(OutboxMessage)
+                .where(self._own(outbox_id, worker))
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(result.rowcount == 1)
+
+    def record_part_sent(self, outbox_id: int, worker: str, parts_sent: int) -> bool:
+        """Remember that the first ``parts_sent`` parts reached the chat (renews the lease)."""
+        return self._update_claimed(outbox_id, worker, parts_sent=parts_sent, claimed_at=utcnow())
+
+    def record_delivered(self, outbox_id: int, worker: str, parts_sent: int) -> bool:
+        """Mark the row delivered."""
+        now = utcnow()
+        return self._update_claimed(
+            outbox_id, worker, state=DELIVERED, parts_sent=parts_sent, delivered_at=now,
+            claimed_by=None, last_error=None,
+        )
+
+    def record_retry(
+        self,
+        outbox_id: int,
+        worker: str,
+        at: datetime,
+        reason: str | None,
+        *,
+        refund: bool = False,
+    ) -> bool:
+        """Put the row back for another try at ``at``; ``refund`` when nothing was attempted.
+
+        ``reason`` (kept for ``notice status``) is left as it was when ``None``."""
+        values: dict[str, Any] = {
+            "state": PENDING, "available_at": at, "claimed_by": None, "claimed_at": None,
+        }
+        if reason is not None:
+            values["last_error"] = _clip(reason)
+        if refund:
+            values["attempts"] = OutboxMessage.attempts - 1
+        return self._update_claimed(outbox_id, worker, **values)
+
+    def record_failed(
+        self, outbox_id: int, worker: str, reason: str, *, deactivate: bool = False
+    ) -> bool:
+        """Mark the row failed for good; ``deactivate`` ends its subscription (blocked, gone)."""
+        reason = _clip(reason)
+        now = utcnow()
+        with self._session.begin() as session:
+            row = session.scalar(select(OutboxMessage).where(self._own(outbox_id, worker)))
+            if row is None:
+                return False
+            row.state, row.last_error, row.claimed_by = FAILED, reason, None
+            if deactivate:
+                session.execute(
+                    update(Subscription)
+                    .where(Subscription.id == row.subscription_id)
+                    .values(active=False, inactive_reason=reason, updated_at=now)
+                )
+                # Other notices queued for the same chat would fail the same way.
+                session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.subscription_id == row.subscription_id,
+                        OutboxMessage.state == PENDING,
+                    )
+                    .values(state=FAILED, last_error=reason)
+                )
+            return True
+
+    def follow_migration(self, outbox_id: int, worker: str, new_chat_id: int) -> int | None:
+        """Move the row's chat to its new supergroup id (``migrate_chat``).
+
+        Returns the chat id to send to now, or ``None`` when the new chat already has this
+        notice (the row was merged; nothing more to send).
+        """
+        with self._session() as session:
+            old_chat = session.scalar(
+                select(OutboxMessage.chat_id).where(self._own(outbox_id, worker))
+            )
+        if old_chat is None:
+            return None
+        self.migrate_chat(old_chat, new_chat_id)
+        with self._session() as session:
+            row = session.get(OutboxMessage, outbox_id)
+            if row is None or row.state != SENDING or row.claimed_by != worker:
+                return None
+            return row.chat_id
+
+    def next_due(self) -> datetime | None:
+        """Return the earliest ``available_at`` of a pending row or ``claimed_at`` of a row
+        being sent (add the lease to the latter); ``None`` when nothing is open."""
+        with self._session() as session:
+            return session.scalar(
+                select(
+                    func.min(
+                        case(
+                            (OutboxMessage.state == PENDING, OutboxMessage.available_at),
+                            else_=OutboxMessage.claimed_at,
+                        )
+                    )
+                ).where(OutboxMessage.state.in_((PENDING, SENDING)))
+            )
+
+    def open_count(self) -> int:
+        """Return how many rows are pending or being sent."""
+        with self._session() as session:
+            return int(
+                session.scalar(
+                    select(func.count()).where(OutboxMessage.state.in_((PENDING, SENDING)))
+                )
+                or 0
+            )

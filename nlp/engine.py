@@ -1,0 +1,392 @@
+"""The one answer engine used by the bot, inline mode and the CLI alike.
+
+``Engine.answer(text, context)`` → :class:`~nlp.reply.Reply` (blocks, choices, new context).
+Context is a small JSON-serialisable dict the caller keeps per chat; it is treated as untrusted.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from calculator.hours import max_online_hours, min_practical_hours
+from knowledge.catalogue import DEFAULT_YEAR, Knowledge, load
+from nlp import lexicon as lexicon_mod
+from nlp.answers import Answers
+from nlp.matcher import TermIndex
+from nlp.normalise import normalise
+from nlp.reply import Block, Choice, Reply
+from nlp.understand import TARGET_INTENTS, Query, parse
+
+POLICY_INTENTS = ("claims", "institution", "fraud", "effective", "class_hour", "practical", "marks",
+                  "lookup", "employee", "categories", "contacts", "offline", "appraisal",
+                  "entrepreneurship", "help", "greeting")
+ACCEPT_SCORE = 80  # fuzzy: answer (saying what was assumed) only above this and with a clear margin
+ACCEPT_MARGIN = 5
+SUGGEST_SCORE = 45
+_ORDER_WORDS = re.compile(r"先|再|然后|之后|以后|后来|后参加|参加过|上过|学过|读过")
+_PAYLOAD = re.compile(r"(pick|lv|ex):([0-9A-Za-z:\-\u4e00-\u9fff]{1,40})")
+EXAMPLES = (
+    "焊工考技师能补多少？",
+    "钳工补贴多少",
+    "电工高级技师补贴",
+    "茶艺师可以线上培训吗",
+    "车工是紧缺工种吗",
+    "IYB补贴多少",
+    "评茶员现在叫什么",
+    "一年可以领几次培训补贴",
+)
+
+
+@dataclass(frozen=True)
+class Card:
+    """A compact inline result."""
+
+    id: str
+    title: str
+    description: str
+    reply: Reply
+
+
+class Engine:
+    """Understands a question and answers it from one policy year's knowledge."""
+
+    def __init__(self, knowledge: Knowledge | None = None) -> None:
+        self.k = knowledge or load(DEFAULT_YEAR)
+        self.lexicon = lexicon_mod.load()
+        self.index = TermIndex(self.k, self.lexicon)
+        self.a = Answers(self.k)
+        self.examples = list(EXAMPLES)
+
+    def warm_up(self) -> None:
+        """Load everything lazy (jieba, OpenCC) now, so the first user does not wait."""
+        self.index.content_words("焊工")
+        normalise("電焊工")
+
+    # ----- public API -------------------------------------------------------------------------
+    def answer(self, text: object, context: dict[str, Any] | None = None,
+               intent: str | None = None) -> Reply:
+        """Answer one message, given the chat's context; ``intent`` forces the topic (commands)."""
+        ctx = _clean_context(context)
+        norm = normalise(text)
+        if not norm:
+            return Reply([Block("请直接输入问题，例如：焊工考技师能补多少？", self._help_lines())],
+                         understood=False, context=ctx)
+        q = parse(norm, self.k, self.lexicon, self.index)
+        if intent in TARGET_INTENTS or intent == "entrepreneurship":
+            q.intents = [intent] + [i for i in q.intents if i != intent]
+        return self._respond(q, ctx)
+
+    def choose(self, payload: str, context: dict[str, Any] | None = None) -> Reply:
+        """Answer a button press; the payload is untrusted."""
+        ctx = _clean_context(context)
+        m = _PAYLOAD.fullmatch(payload or "") if isinstance(payload, str) else None
+        if not m:
+            return Reply([Block("这个按钮已失效，请重新提问。")], understood=False, context=ctx)
+        verb, arg = m.groups()
+        pending = ctx.get("pending") or {}
+        if verb == "ex":
+            idx = int(arg) if arg.isdigit() else -1
+            if 0 <= idx < len(self.examples):
+                return self.answer(self.examples[idx], ctx)
+        elif verb == "pick" and self._valid_key(arg):
+            q = Query(text="", targets=[arg], intents=list(pending.get("intents") or []),
+                      level=pending.get("level"))
+            return self._respond(q, {k: v for k, v in ctx.items() if k != "pending"})
+        elif verb == "lv" and arg in self.a.levels and ctx.get("targets"):
+            q = Query(text="", targets=list(ctx["targets"]), intents=list(ctx.get("intents") or []),
+                      level=arg)
+            return self._respond(q, ctx)
+        return Reply([Block("这个按钮已失效，请重新提问。")], understood=False, context=ctx)
+
+    def inline(self, query: str, limit: int = 10) -> list[Card]:
+        """Compact cards for inline mode: one per matching target, at most ``limit``."""
+        norm = normalise(query)
+        if not norm:
+            return []
+        q = parse(norm, self.k, self.lexicon, self.index)
+        keys = list(q.targets)
+        for _, group in q.ambiguous:
+            keys += [k for k in group if k not in keys]
+        if not keys:
+            words = self.index.content_words(q.text_rest)  # type: ignore[attr-defined]
+            for word in words[:2]:
+                for _, score, group in self.index.fuzzy(word, limit=limit):
+                    keys += [k for k in group if k not in keys and score >= SUGGEST_SCORE]
+        cards = []
+        for key in keys[:limit]:
+            sub = Query(text=q.text, targets=[key], intents=[i for i in q.intents if i in TARGET_INTENTS],
+                        level=q.level)
+            reply = self._respond(sub, {})
+            cards.append(Card(id=key, title=self.a.label(key),
+                              description=reply.blocks[0].headline if reply.blocks else "",
+                              reply=reply))
+        return cards
+
+    def help_reply(self) -> Reply:
+        """What can be asked."""
+        return Reply([Block("我可以回答淮安市2024年政府补贴性职业技能培训（淮人社发〔2024〕22号）的问题：",
+                            self._help_lines(), "淮人社发〔2024〕22号")])
+
+    # ----- internals -----------------------------------------------------------------------
+    def _help_lines(self) -> list[str]:
+        return ["· 补贴标准：焊工考技师能补多少？/ 钳工补贴多少",
+                "· 最低课时和线上比例：茶艺师可以线上培训吗？/ 车工中级最少多少课时",
+                "· 编码：车工的职业编码 / 4-03-02-07是什么工种 / GYB编码",
+                "· 紧缺工种与上浮：车工是紧缺工种吗？",
+                "· 新旧名称编码对照：评茶员现在叫什么 / 旧编码6209900",
+                "· 鉴定补贴、创业培训、每年申领次数等政策",
+                "可以接着追问，例如“那三级呢”“这个是紧缺的吗”。"]
+
+    def _valid_key(self, key: str) -> bool:
+        return (key in self.k.by_key or key in self.a.programmes or key == "cy:B"
+                or (key.startswith("o:") and key[2:] in self.k.bases["other"]))
+
+    def _signature(self, key: str) -> tuple[Any, ...]:
+        e = self.k.by_key.get(key)
+        if e is None:
+            return (key,)
+        return (e.kind, e.category, e.code, e.shortage, e.online_over_40)
+
+    def _respond(self, q: Query, ctx: dict[str, Any]) -> Reply:
+        notes: list[str] = []
+        # 1. one term naming several entries: ask only when their answers differ
+        for term, keys in q.ambiguous:
+            if len({self._signature(k) for k in keys}) == 1:
+                if keys[0] not in q.targets:
+                    q.targets.append(keys[0])
+                names = "；".join(self.a.label(k) for k in keys)
+                notes.append(f"「{term}」对应目录中{len(keys)}个条目（{names}），编码、类别和紧缺情况相同，"
+                             "以下回答对它们都适用")
+            elif not q.targets:
+                return self._ask_which(term, keys, q, ctx)
+        # 2. nothing named: typo, unknown occupation, follow-up or a policy question
+        target_intents = [i for i in q.intents if i in TARGET_INTENTS]
+        policy = [i for i in q.intents if i in POLICY_INTENTS]
+        if not q.targets and not q.unknown_codes and not (q.city and _wants_local(q)):
+            needs_target = not policy
+            content = (self.index.content_words(q.text_rest)  # type: ignore[attr-defined]
+                       if needs_target and q.text else [])
+            if content:
+                found = self._fuzzy(content)
+                if isinstance(found, Reply):
+                    found.context = ctx
+                    return found
+                q.targets.append(found[0])
+                notes.append(found[1])
+            elif ctx.get("targets") and needs_target and (q.level or target_intents or not q.intents):
+                q.targets = list(ctx["targets"])
+                q.follow_up = True
+        # 3. inherit the topic and level of the conversation for short follow-ups
+        if q.targets and not target_intents and not policy and ctx.get("intents"):
+            q.intents = [i for i in ctx["intents"] if i in TARGET_INTENTS]
+            target_intents = list(q.intents)
+            if q.level is None:
+                q.level = ctx.get("level")
+        elif q.follow_up and q.level is None:
+            q.level = ctx.get("level")
+        blocks = self._blocks(q, target_intents, policy)
+        if not blocks:
+            return Reply([Block("抱歉，我没能理解这个问题。", self._help_lines())], understood=False,
+                         context=ctx)
+        if notes:
+            blocks[0].lines[:0] = notes
+        new_ctx = {"targets": q.targets[:5] or ctx.get("targets", []),
+                   "intents": target_intents or ctx.get("intents", []),
+                   "level": q.level or (ctx.get("level") if not q.targets else None)}
+        choices = self._level_choices(q, target_intents)
+        return Reply(blocks, choices=choices, context=_clean_context(new_ctx))
+
+    def _blocks(self, q: Query, target_intents: list[str], policy: list[str]) -> list[Block]:
+        a = self.a
+        blocks: list[Block] = []
+        for code in q.unknown_codes:
+            blocks.append(Block(f"未找到编码 {code}",
+                                ["附件2目录和附件4对照表中都没有这个编码；请核对后再问，或直接输入职业（工种）名称"],
+                                "附件2；附件4"))
+        programmes = [k for k in q.targets if k in a.programmes or k == "cy:B"]
+        if len(programmes) >= 2 and _ORDER_WORDS.search(q.text):
+            blocks.append(a.eligibility(programmes[-2], programmes[-1]))
+            return blocks
+        if q.city and _wants_local(q) and not [k for k in q.targets if k.startswith("JCB") and len(k) == 8]:
+            blocks.append(a.local_code(None, q.city, q.ordinal))
+            return blocks
+        for key in q.targets[:5]:
+            if key in q.code_notes and q.code_notes[key] != "local" and not target_intents:
+                blocks.append(Block(q.code_notes[key], [], "附件4"))
+            intents = target_intents or ["summary"]
+            for intent in intents:
+                blocks.append(self._target_block(key, intent, q))
+        if not q.targets:
+            for intent in policy:
+                block = self._policy_block(intent, q)
+                if block:
+                    blocks.append(block)
+            if not policy:
+                for intent in target_intents:
+                    block = self._general_block(intent, q)
+                    if block:
+                        blocks.append(block)
+        return blocks
+
+    def _target_block(self, key: str, intent: str, q: Query) -> Block:
+        a = self.a
+        if intent == "subsidy":
+            return a.subsidy(key, q.level)
+        if intent == "hours":
+            return a.hours(key, q.level)
+        if intent == "online":
+            return a.online(key, q.level, q.total_hours)
+        if intent == "code":
+            return a.code(key)
+        if intent == "shortage":
+            return a.shortage(key)
+        if intent == "transition":
+            return a.transition(key)
+        if key.startswith("JC"):
+            block = a.code(key)
+            if key in a.programmes:
+                sub = a.subsidy(key, None)
+                block.lines += [f"补贴：{sub.headline.split('：', 1)[-1]}", *sub.lines]
+                block.source = "附件1；附件5"
+            return block
+        block = a.subsidy(key, q.level)
+        e = self.k.by_key.get(key)
+        if e and q.level is None and e.code not in block.headline:
+            block.lines.insert(0, f"编码 {e.code}")
+        return block
+
+    def _policy_block(self, intent: str, q: Query) -> Block | None:
+        a = self.a
+        simple = {"institution": "institutions", "fraud": "fraud", "effective": "effective",
+                  "lookup": "certificate_lookup", "employee": "employee_upgrade",
+                  "categories": "categories", "contacts": "contacts", "offline": "special_offline"}
+        if intent in simple:
+            return a.clause(simple[intent])
+        if intent == "claims":
+            return a.claims(q.used_claims)
+        if intent == "class_hour":
+            return a.class_hour(q.minutes)
+        if intent == "practical":
+            extra = []
+            if q.total_hours:
+                extra.append(f"总 {q.total_hours} 课时，实操不少于 "
+                             f"{min_practical_hours(q.total_hours, int(a.p['practical_min_percent']))} 课时")
+            return a.clause("practical", extra)
+        if intent == "marks":
+            return a.marks()
+        if intent == "appraisal":
+            return a.appraisal(q.level)
+        if intent == "entrepreneurship":
+            if "local" in q.code_notes.values() or "个性化" in q.text or "地方" in q.text:
+                return a.local_code(None, q.city, q.ordinal)
+            return a.entrepreneurship_overview()
+        if intent in ("help", "greeting"):
+            return Block("您好！" if intent == "greeting" else "可以这样问：", self._help_lines())
+        return None
+
+    def _general_block(self, intent: str, q: Query) -> Block | None:
+        a = self.a
+        if intent == "shortage":
+            return a.clause("shortage_uplift")
+        if intent == "online":
+            extra = []
+            if q.total_hours:
+                pct = int(a.p["online_max_percent"])
+                extra.append(f"总 {q.total_hours} 课时时，线上最多 {max_online_hours(q.total_hours, pct)} 课时")
+            return a.clause("online", extra)
+        if intent == "subsidy":
+            return a.bases_overview(q.level)
+        if intent == "hours":
+            return a.class_hour(q.minutes) if q.minutes else a.clause("class_hour", [
+                "最低课时因项目和等级而异（附件1）：请告诉我具体工种和等级"])
+        if intent == "code":
+            return a.clause("classification")
+        if intent == "transition":
+            return a.clause("employee_upgrade")
+        return None
+
+    def _fuzzy(self, words: list[str]) -> tuple[str, str] | Reply:
+        phrase = "".join(words)
+        best: list[tuple[str, float, tuple[str, ...]]] = []
+        for cand in dict.fromkeys([phrase, *words]):
+            best += self.index.fuzzy(cand)
+        best.sort(key=lambda r: -r[1])
+        if best:
+            term, score, keys = best[0]
+            runner = next((s for t, s, ks in best[1:] if ks != keys), 0.0)
+            if score >= ACCEPT_SCORE and score - runner >= ACCEPT_MARGIN and len(keys) == 1 and len(phrase) >= 3:
+                return keys[0], f"目录中没有「{phrase}」，按最接近的「{self.a.label(keys[0])}」回答"
+        suggestions: list[str] = []
+        for _, score, keys in best:
+            for key in keys:
+                if score >= SUGGEST_SCORE and key not in suggestions:
+                    suggestions.append(key)
+        lines = ["《淮安市2024年政府补贴性职业技能培训职业（工种）指导目录》（附件2）中没有收录它，"
+                 "无法给出补贴标准，请核对名称或咨询当地人社部门"]
+        if suggestions:
+            lines.append("最接近的条目：" + "、".join(self.a.label(k) for k in suggestions[:3]))
+        return Reply([Block(f"未找到「{phrase}」", lines, "附件2")],
+                     choices=[Choice(self.a.label(k)[:30], f"pick:{k}") for k in suggestions[:3]],
+                     understood=False)
+
+    def _ask_which(self, term: str, keys: tuple[str, ...], q: Query, ctx: dict[str, Any]) -> Reply:
+        lines = []
+        for key in keys:
+            e = self.k.by_key.get(key)
+            lines.append(self.a.describe(e) if e else self.a.label(key))
+        new_ctx = dict(ctx)
+        new_ctx["pending"] = {"intents": [i for i in q.intents if i in TARGET_INTENTS], "level": q.level}
+        return Reply([Block(f"「{term}」对应目录中多个条目，答案不同，请选择：", lines, "附件2")],
+                     choices=[Choice(self.a.label(k)[:30], f"pick:{k}") for k in keys[:8]],
+                     context=_clean_context(new_ctx))
+
+    def _level_choices(self, q: Query, intents: list[str]) -> list[Choice]:
+        if q.level or len(q.targets) != 1 or not set(intents or ["summary"]) & {"subsidy", "summary", "hours"}:
+            return []
+        e = self.k.by_key.get(q.targets[0])
+        if not e or e.kind != "qualification":
+            return []
+        return [Choice(self.a.levels[lv].split("（")[0], f"lv:{lv}") for lv in ("L1", "L2", "L3", "L4", "L5")]
+
+
+def _wants_local(q: Query) -> bool:
+    return bool({"code", "entrepreneurship"} & set(q.intents)) or "个性化" in q.text
+
+
+def _clean_context(context: object) -> dict[str, Any]:
+    """Keep only well-formed context fields (it may come from storage or be tampered with)."""
+    if not isinstance(context, dict):
+        return {}
+    out: dict[str, Any] = {}
+    targets = context.get("targets")
+    if isinstance(targets, list) and all(isinstance(t, str) and len(t) <= 40 for t in targets):
+        out["targets"] = targets[:5]
+    intents = context.get("intents")
+    if isinstance(intents, list) and all(isinstance(i, str) for i in intents):
+        out["intents"] = [i for i in intents if i in TARGET_INTENTS]
+    level = context.get("level")
+    if isinstance(level, str) and level in ("L1", "L2", "L3", "L4", "L5", "PASS"):
+        out["level"] = level
+    pending = context.get("pending")
+    if isinstance(pending, dict):
+        out["pending"] = {"intents": [i for i in pending.get("intents") or [] if i in TARGET_INTENTS],
+                          "level": pending.get("level") if pending.get("level") in
+                          ("L1", "L2", "L3", "L4", "L5", "PASS") else None}
+    return out
+
+
+_ENGINE: Engine | None = None
+_ENGINE_LOCK = threading.Lock()
+
+
+def get_engine() -> Engine:
+    """The process-wide engine (catalogue loaded once)."""
+    global _ENGINE
+    if _ENGINE is None:
+        with _ENGINE_LOCK:
+            if _ENGINE is None:
+                _ENGINE = Engine()
+    return _ENGINE

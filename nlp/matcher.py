@@ -1,0 +1,158 @@
+"""Finding what a question is about: exact terms first (names, sub-types, aliases, legacy names,
+codes), then — only when nothing matched exactly — jieba segmentation and rapidfuzz similarity.
+
+Exact matching never scans the whole catalogue: it looks up the substrings of the question in a
+dict of terms.  The private jieba tokenizer (catalogue names and aliases as user words) is built
+once, on first need.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from knowledge.catalogue import Knowledge
+from nlp.lexicon import Lexicon
+
+# Priority of a term's source: a current name beats an alias beats a legacy (附件4) name.
+NAME, ALIAS, LEGACY = 0, 1, 2
+OTHER_TRAININGS = {
+    "职工岗前培训": ("职工岗前培训", "岗前培训"),
+    "项目制培训": ("项目制培训", "项目制"),
+    "企业新型学徒制培训": ("企业新型学徒制培训", "新型学徒制", "学徒制"),
+}
+_ASCII = re.compile(r"[0-9a-z]")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A term found in the question and the targets it names."""
+
+    start: int
+    end: int
+    term: str
+    keys: tuple[str, ...]
+    source: int
+
+
+class TermIndex:
+    """Every way of naming a target, casefolded, mapped to target keys."""
+
+    def __init__(self, knowledge: Knowledge, lexicon: Lexicon) -> None:
+        self.knowledge = knowledge
+        self.lexicon = lexicon
+        best: dict[str, tuple[int, list[str]]] = {}
+
+        def add(term: str, key: str, source: int) -> None:
+            term = term.strip().casefold()
+            if len(term) < 2:
+                return
+            prio, keys = best.get(term, (99, []))
+            if source < prio:
+                best[term] = (source, [key])
+            elif source == prio and key not in keys:
+                keys.append(key)
+
+        for e in knowledge.entries:
+            add(e.name, e.key, NAME)
+            add(e.base_name, e.key, NAME)
+            for sub in e.subtypes:
+                add(sub, e.key, NAME)
+            add(e.name.replace(" ", ""), e.key, NAME)
+        by_name = {}
+        for e in knowledge.entries:
+            by_name.setdefault(e.name, []).append(e.key)
+        for alias, names in knowledge.aliases.items():
+            for name in names:
+                for key in by_name[name]:
+                    add(alias, key, ALIAS)
+        for t in knowledge.transitions:
+            for e in knowledge.by_code.get(t.current_dashed, ()):
+                add(t.legacy_name, e.key, LEGACY)
+        for prog in knowledge.entrepreneurship["programmes"]:
+            add(prog["name"], prog["code"], NAME)
+            if prog["abbr"]:
+                add(prog["abbr"], prog["code"], NAME)
+                add(prog["abbr"] + "培训", prog["code"], NAME)
+        add("创业实训", "JCCM", ALIAS)
+        add("网络创业", "JCCW", ALIAS)
+        add("创业能力+政策+技能综合培训", "cy:B", NAME)
+        add("其他创业能力培训", "cy:B", NAME)
+        for name, terms in OTHER_TRAININGS.items():
+            for term in terms:
+                add(term, f"o:{name}", NAME)
+        self.terms = {t: (tuple(keys), prio) for t, (prio, keys) in best.items()}
+        self.lengths = sorted({len(t) for t in self.terms}, reverse=True)
+        self.names = list(self.terms)
+        self._tokenizer = None
+        self._lock = threading.Lock()
+
+    def scan(self, text: str) -> list[Hit]:
+        """Leftmost-longest exact matches of known terms in casefolded ``text``."""
+        hits: list[Hit] = []
+        i, n = 0, len(text)
+        while i < n:
+            for length in self.lengths:
+                if i + length > n:
+                    continue
+                term = text[i:i + length]
+                found = self.terms.get(term)
+                if found and not self._glued_ascii(text, i, i + length):
+                    hits.append(Hit(i, i + length, term, found[0], found[1]))
+                    i += length
+                    break
+            else:
+                i += 1
+        return hits
+
+    @staticmethod
+    def _glued_ascii(text: str, start: int, end: int) -> bool:
+        """An ASCII term (ps, cad) must not be part of a longer ASCII word (gps, cadre)."""
+        if not _ASCII.match(text[start]):
+            return False
+        before = start > 0 and _ASCII.match(text[start - 1])
+        after = end < len(text) and _ASCII.match(text[end - 1]) and _ASCII.match(text[end])
+        return bool(before or after)
+
+    @property
+    def tokenizer(self):  # type: ignore[no-untyped-def]
+        """The private jieba tokenizer with catalogue names, aliases and keywords as user words."""
+        if self._tokenizer is None:
+            with self._lock:
+                if self._tokenizer is None:
+                    import logging
+
+                    import jieba
+
+                    jieba.setLogLevel(logging.WARNING)
+                    tok = jieba.Tokenizer()
+                    tok.initialize()
+                    for term in self.terms:
+                        tok.add_word(term, freq=200000)
+                    for word, _ in self.lexicon.levels:
+                        tok.add_word(word, freq=200000)
+                    for word, _ in self.lexicon.intents:
+                        tok.add_word(word, freq=100000)
+                    self._tokenizer = tok
+        return self._tokenizer
+
+    def content_words(self, text: str) -> list[str]:
+        """Words of ``text`` that could name an occupation (not filler, level or intent words)."""
+        skip = self.lexicon.filler | {w for w, _ in self.lexicon.levels} | {
+            w for w, _ in self.lexicon.intents}
+        words = []
+        for tok in self.tokenizer.lcut(text):
+            tok = tok.strip()
+            if len(tok) < 2 or tok in skip or not re.search(r"[\u4e00-\u9fff0-9a-z]", tok):
+                continue
+            words.append(tok)
+        return words
+
+    def fuzzy(self, phrase: str, limit: int = 5) -> list[tuple[str, float, tuple[str, ...]]]:
+        """Closest terms to ``phrase`` by similarity (0–100), best first."""
+        results = process.extract(phrase, self.names, scorer=fuzz.ratio, limit=limit,
+                                  score_cutoff=40)
+        return [(term, score, self.terms[term][0]) for term, score, _ in results]

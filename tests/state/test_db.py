@@ -1,0 +1,111 @@
+"""knowledge.db: where the database is, how each backend is configured, and the Alembic schema."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+import knowledge.state  # noqa: F401  (the runtime-state tables on Base)
+from knowledge import db
+from knowledge.models import Base
+
+
+def _cli(action: str) -> int:
+    return db.db_cli(argparse.Namespace(action=action))
+
+
+def test_default_url_is_a_sqlite_file_in_the_user_data_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    url = db.database_url()
+    assert url == f"sqlite:///{tmp_path / 'data' / 'skillbot' / 'skillbot.sqlite3'}"
+    assert (tmp_path / "data" / "skillbot").is_dir()
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("postgres://u:p@h:5433/d", "postgresql+psycopg://u:p@h:5433/d"),
+        ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("sqlite:///x.sqlite3", "sqlite:///x.sqlite3"),
+    ],
+)
+def test_postgresql_urls_go_through_psycopg3(given: str, expected: str) -> None:
+    assert db.normalise_url(given) == expected
+
+
+def test_sqlite_engine_has_wal_busy_timeout_and_foreign_keys(tmp_path: Path) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path}/x.sqlite3")
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == db.SQLITE_BUSY_TIMEOUT_MS
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
+
+
+def test_cli_upgrades_an_empty_database_and_checks_it(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`skillbot db check` fails on an empty database, `upgrade` brings it to head, then passes."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert _cli("check") == 1
+    assert "skillbot db upgrade" in capsys.readouterr().err
+    assert _cli("upgrade") == 0
+    assert _cli("check") == 0
+    assert _cli("current") == 0
+    assert db.head_revision() in capsys.readouterr().out
+    engine = db.make_engine(database_url)
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert {"catalogue_entry", "legacy_code", "chat_context", "question_log", "processed_update",
+            "subscription", "notice", "outbox", "alembic_version"} <= tables
+
+
+def test_migrations_match_the_models(database_url: str) -> None:
+    """The Alembic history builds exactly the tables of knowledge.models and knowledge.state."""
+    engine = db.make_engine(database_url)
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_chat_ids_are_64_bit(database_url: str) -> None:
+    engine = db.make_engine(database_url)
+    db.upgrade(engine)
+    columns = {c["name"]: c for c in inspect(engine).get_columns("subscription")}
+    if engine.dialect.name == "postgresql":
+        assert str(columns["chat_id"]["type"]) == "BIGINT"
+    engine.dispose()
+
+
+def test_schema_is_upgraded_at_start_unless_switched_off(database_url: str) -> None:
+    engine = db.make_engine(database_url)
+    with pytest.raises(db.SchemaNotCurrent, match="skillbot db upgrade"):
+        db.ensure_schema(engine, auto_upgrade=False)
+    db.ensure_schema(engine, auto_upgrade=True)
+    assert db.is_at_head(engine)
+    db.ensure_schema(engine, auto_upgrade=False)  # at head: nothing to refuse
+    engine.dispose()
+
+
+def test_instances_starting_together_upgrade_once(database_url: str) -> None:
+    """Several processes' worth of Stores created at once on an empty database all end at head."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from knowledge.state import Store
+
+    with ThreadPoolExecutor(4) as pool:
+        stores = list(pool.map(lambda _: Store(database_url), range(4)))
+    assert all(db.is_at_head(s.engine) for s in stores)
+    for s in stores:
+        s.close()
