@@ -160,6 +160,10 @@ class Answers:
                          ["目录中该职业（工种）带“*”标识"], f"通知第四条；{self._src_entry(e)}")
         lines = ["目录中该职业（工种）不带“*”标识，为理论和实操相结合的培训项目"]
         basis = total or self.min_hours_of(key, level)
+        if not basis and e.kind == "qualification":
+            mins = sorted({h for _, h in self.k.bases["certificate"][e.category].values() if h})
+            lines.append("按最低课时计：" + "；".join(
+                f"{h} 课时线上最多 {hrs.max_online_hours(h, pct)} 课时" for h in mins))
         if basis:
             which = "总" if total else "最低"
             lines.append(f"按{which} {basis} 课时计，线上最多 {hrs.max_online_hours(basis, pct)} 课时，"
@@ -267,6 +271,12 @@ class Answers:
         if level == "PASS":
             lines.append("附件1未列出合格等级的鉴定补贴")
         return Block("职业技能鉴定补贴（元/人）：", lines, "附件1")
+
+    def special_overview(self) -> Block:
+        lines = [f"{cat}类：{amount} 元/人，最低 {hours} 课时"
+                 for cat, (amount, hours) in self.k.bases["special_ability"].items()]
+        lines.append(self.k.clause("special_offline")["text"] + "（附件1备注2）")
+        return Block("专项职业能力证书补贴（按附件2所列类别）：", lines, "附件1")
 
     def bases_overview(self, level: str | None) -> Block:
         lines = []

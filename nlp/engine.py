@@ -20,13 +20,14 @@ from nlp.normalise import normalise
 from nlp.reply import Block, Choice, Reply
 from nlp.understand import TARGET_INTENTS, Query, parse
 
-POLICY_INTENTS = ("claims", "institution", "fraud", "effective", "class_hour", "practical", "marks",
+POLICY_INTENTS = ("special", "claims", "institution", "fraud", "effective", "class_hour", "practical", "marks",
                   "lookup", "employee", "categories", "contacts", "offline", "appraisal",
                   "entrepreneurship", "help", "greeting")
 ACCEPT_SCORE = 80  # fuzzy: answer (saying what was assumed) only above this and with a clear margin
 ACCEPT_MARGIN = 5
 SUGGEST_SCORE = 45
 _ORDER_WORDS = re.compile(r"先|再|然后|之后|以后|后来|后参加|参加过|上过|学过|读过")
+_AGAIN_WORDS = re.compile(r"两次|第二次|再次|重复|又参加|再参加一次|二次")
 _PAYLOAD = re.compile(r"(pick|lv|ex):([0-9A-Za-z:\-\u4e00-\u9fff]{1,40})")
 EXAMPLES = (
     "焊工考技师能补多少？",
@@ -210,6 +211,9 @@ class Engine:
         if len(programmes) >= 2 and _ORDER_WORDS.search(q.text):
             blocks.append(a.eligibility(programmes[-2], programmes[-1]))
             return blocks
+        if len(programmes) == 1 and _AGAIN_WORDS.search(q.text):
+            blocks.append(a.eligibility(programmes[0], programmes[0]))
+            return blocks
         if q.city and _wants_local(q) and not [k for k in q.targets if k.startswith("JCB") and len(k) == 8]:
             blocks.append(a.local_code(None, q.city, q.ordinal))
             return blocks
@@ -267,6 +271,8 @@ class Engine:
             return a.clause(simple[intent])
         if intent == "claims":
             return a.claims(q.used_claims)
+        if intent == "special":
+            return a.special_overview()
         if intent == "class_hour":
             return a.class_hour(q.minutes)
         if intent == "practical":
@@ -290,7 +296,8 @@ class Engine:
     def _general_block(self, intent: str, q: Query) -> Block | None:
         a = self.a
         if intent == "shortage":
-            return a.clause("shortage_uplift")
+            listed = len({e.code for e in self.k.entries if e.shortage})
+            return a.clause("shortage_uplift", [f"附件3共列出 {listed} 个紧缺型职业（工种）；告诉我工种名称即可查询"])
         if intent == "online":
             extra = []
             if q.total_hours:
@@ -338,7 +345,10 @@ class Engine:
             e = self.k.by_key.get(key)
             lines.append(self.a.describe(e) if e else self.a.label(key))
         new_ctx = dict(ctx)
-        new_ctx["pending"] = {"intents": [i for i in q.intents if i in TARGET_INTENTS], "level": q.level}
+        new_ctx.pop("targets", None)
+        new_ctx["intents"] = [i for i in q.intents if i in TARGET_INTENTS]
+        new_ctx["level"] = q.level
+        new_ctx["pending"] = {"intents": new_ctx["intents"], "level": q.level}
         return Reply([Block(f"「{term}」对应目录中多个条目，答案不同，请选择：", lines, "附件2")],
                      choices=[Choice(self.a.label(k)[:30], f"pick:{k}") for k in keys[:8]],
                      context=_clean_context(new_ctx))

@@ -146,7 +146,7 @@ class TermIndex:
         words = []
         for tok in self.tokenizer.lcut(text):
             tok = tok.strip()
-            if len(tok) < 2 or tok in skip or not re.search(r"[\u4e00-\u9fff0-9a-z]", tok):
+            if len(tok) < 2 or tok in skip or tok.isdigit() or not re.search(r"[\u4e00-\u9fffa-z]", tok):
                 continue
             words.append(tok)
         return words

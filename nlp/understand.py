@@ -85,6 +85,8 @@ def parse(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex) -
             masked = masked.replace(word, " ")
     if "appraisal" in q.intents and "subsidy" in q.intents:
         q.intents.remove("subsidy")
+    if "online" in q.intents and "hours" in q.intents:
+        q.intents.remove("hours")  # the online answer states the hours it is computed from
     q.text_rest = masked  # type: ignore[attr-defined]
     return q
 

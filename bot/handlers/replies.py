@@ -6,6 +6,7 @@ text goes again without markup.
 
 from __future__ import annotations
 
+import html
 import logging
 
 from telegram import InlineKeyboardMarkup, Message, ReplyParameters
@@ -13,9 +14,19 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
+from bot import texts
 from bot.formatting import html_to_plain, split_html, split_plain
+from nlp.reply import Reply
 
 logger = logging.getLogger(__name__)
+
+
+def render(reply: Reply) -> str:
+    """The reply as Telegram HTML, never empty."""
+    body = reply.html()
+    if html_to_plain(body).strip():
+        return body
+    return html.escape(texts.PICK_ONE if reply.choices else texts.EMPTY_REPLY)
 
 
 def is_parse_error(error: BadRequest) -> bool:

@@ -1,0 +1,79 @@
+"""Commands: /start, /help, the quick lookups (/calc, /code, /online, /cy) and the command menu."""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
+
+from bot import texts
+from bot.context import BotContext
+from bot.handlers.chat import answer_text
+from bot.handlers.replies import render, send_html
+from bot.keyboards import examples_keyboard
+
+# Command → the engine intent it forces (see Engine.answer).
+LOOKUPS = {"calc": "subsidy", "code": "code", "online": "online", "cy": "entrepreneurship"}
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Greet the user and offer example questions as buttons."""
+    chat = update.effective_chat
+    assert chat is not None
+    await send_html(context.bot, chat.id, html.escape(texts.GREETING),
+                    examples_keyboard(context.services.engine.examples))
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """Explain what can be asked."""
+    chat = update.effective_chat
+    assert chat is not None
+    body = html.escape(texts.HELP_INTRO) + "\n\n" + render(context.services.engine.help_reply())
+    await send_html(context.bot, chat.id, body)
+
+
+async def lookup(update: Update, context: BotContext) -> None:
+    """Answer /calc, /code, /online or /cy with the engine, topic forced."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    command = message.text.split()[0].lstrip("/").split("@")[0].lower()
+    query = " ".join(context.args or [])
+    if not query and command in texts.USAGE:
+        chat = update.effective_chat
+        assert chat is not None
+        await send_html(context.bot, chat.id, html.escape(texts.USAGE[command]))
+        return
+    await answer_text(update, context, query or "创业培训", intent=LOOKUPS[command])
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """Point to /help for a command the bot does not have."""
+    chat = update.effective_chat
+    assert chat is not None
+    await send_html(context.bot, chat.id, html.escape(texts.UNKNOWN_COMMAND))
+
+
+async def set_command_menu(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Register the command menu (setMyCommands); a failure only costs the menu."""
+    try:
+        await application.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
+    except TelegramError as error:
+        logging.getLogger(__name__).warning("setMyCommands failed: %s", error)
+
+
+def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:
+    """Add the command handlers (unknown private commands last)."""
+    application.add_handler(CommandHandler("start", start))
+    application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler(list(LOOKUPS), lookup))
+
+
+def register_fallback(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:
+    """Answer unknown commands in private chats (registered after every other command)."""
+    application.add_handler(MessageHandler(
+        filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.COMMAND, unknown_command))
+

@@ -1,0 +1,163 @@
+"""knowledge.state.Store: context, question log, update dedupe, chat migration, subscriptions."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from knowledge.state import (
+    QUESTION_MAX_CHARS,
+    OutboxMessage,
+    ProcessedUpdate,
+    QuestionLog,
+    Store,
+    utcnow,
+)
+
+SUPERGROUP = -1001234567890123  # beyond 32 bits
+
+
+def test_context_round_trip_and_replace(store: Store) -> None:
+    assert store.get_context(SUPERGROUP) == {}
+    store.save_context(SUPERGROUP, {"entry": "焊工", "level": 3})
+    store.save_context(SUPERGROUP, {"entry": "电工"})
+    assert store.get_context(SUPERGROUP) == {"entry": "电工"}
+    store.save_context(2**62, {"n": 1})
+    assert store.get_context(2**62) == {"n": 1}
+
+
+def test_two_instances_share_context(store: Store, second_store: Store) -> None:
+    store.save_context(42, {"last": "育婴员"})
+    assert second_store.get_context(42) == {"last": "育婴员"}
+    second_store.save_context(42, {"last": "保育师"})
+    assert store.get_context(42) == {"last": "保育师"}
+
+
+def test_question_log_keeps_text_and_time_only_clipped(store: Store) -> None:
+    store.log_question("焊工  技师\n补贴多少", "unanswered")
+    store.log_question("长" * 5000, "thumbs_down")
+    with store._session() as session:
+        rows = session.execute(select(QuestionLog)).scalars().all()
+        assert {c.name for c in QuestionLog.__table__.columns} == {"id", "text", "reason", "asked_at"}
+    assert rows[0].text == "焊工 技师 补贴多少"
+    assert len(rows[1].text) == QUESTION_MAX_CHARS
+
+
+def test_unknown_reason_is_refused(store: Store) -> None:
+    import pytest
+
+    with pytest.raises(ValueError):
+        store.log_question("x", "angry")
+
+
+def test_unanswered_report_most_frequent_first(store: Store) -> None:
+    for text, times in (("无人机补贴", 1), ("叉车司机", 3), ("茶艺师", 2)):
+        for _ in range(times):
+            store.log_question(text, "unanswered")
+    store.log_question("茶艺师", "thumbs_down")
+    report = store.unanswered_report()
+    assert [(t, n) for t, n, _ in report] == [("叉车司机", 3), ("茶艺师", 3), ("无人机补贴", 1)] or [
+        (t, n) for t, n, _ in report
+    ] == [("茶艺师", 3), ("叉车司机", 3), ("无人机补贴", 1)]
+    assert report[0][2] <= utcnow()
+    assert len(store.unanswered_report(limit=2)) == 2
+
+
+def test_update_processed_once_across_instances(store: Store, second_store: Store) -> None:
+    """Eight threads over two stores race on the same update ids: each id wins exactly once."""
+    ids = list(range(10_000_000_000, 10_000_000_040))
+
+    def mark(args: tuple[Store, int]) -> bool:
+        s, update_id = args
+        return s.mark_update_processed(update_id)
+
+    jobs = [(s, i) for i in ids for s in (store, second_store, store, second_store)]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(mark, jobs))
+    assert sum(results) == len(ids)
+    assert not store.mark_update_processed(ids[0])
+
+
+def test_old_processed_updates_are_pruned(store: Store) -> None:
+    store.mark_update_processed(1)
+    with store._session.begin() as session:
+        session.execute(update(ProcessedUpdate).values(processed_at=utcnow() - timedelta(days=3)))
+    store._marks = 0  # the next mark prunes
+    store.mark_update_processed(2)
+    with store._session() as session:
+        assert list(session.scalars(select(ProcessedUpdate.update_id))) == [2]
+
+
+def test_subscribe_topics_and_unsubscribe(store: Store) -> None:
+    assert store.subscribe(-100, "group").topics == ("全部",)
+    assert store.subscribe(-100, "group", ["创业"]).topics == ("全部", "创业")
+    info = store.unsubscribe(-100, ["全部"])
+    assert info is not None and info.active and info.topics == ("创业",)
+    info = store.unsubscribe(-100)
+    assert info is not None and not info.active
+    assert store.unsubscribe(-100) is None
+    assert store.subscribe(-100, "group", ["紧缺"]).topics == ("紧缺",)  # fresh start
+
+
+def test_notice_reaches_its_topic_and_everything_subscribers(store: Store) -> None:
+    store.subscribe(-1, "group")  # 全部
+    store.subscribe(-2, "group", ["创业"])
+    store.subscribe(-3, "group", ["紧缺"])
+    store.subscribe(4, "private", ["创业", "紧缺"])
+    store.subscribe(-5, "group", ["创业"])
+    store.unsubscribe(-5)
+    notice_id, count = store.queue_notice("创业补贴申报开始", "创业")
+    with store._session() as session:
+        chats = set(session.scalars(select(OutboxMessage.chat_id).where(OutboxMessage.notice_id == notice_id)))
+    assert (count, chats) == (3, {-1, -2, 4})
+    assert store.queue_notice("所有人", "全部")[1] == 4
+    status = store.notice_status(notice_id)
+    assert status is not None and (status.pending, status.delivered, status.failed) == (3, 0, 0)
+
+
+def test_migrate_chat_moves_context_and_subscription(store: Store) -> None:
+    store.save_context(-100, {"entry": "焊工"})
+    store.subscribe(-100, "group", ["创业"])
+    notice_id, _ = store.queue_notice("n", "创业")
+    store.migrate_chat(-100, SUPERGROUP)
+    assert store.get_context(-100) == {}
+    assert store.get_context(SUPERGROUP) == {"entry": "焊工"}
+    assert store.subscription(-100) is None
+    moved = store.subscription(SUPERGROUP)
+    assert moved is not None and moved.active and moved.topics == ("创业",)
+    with store._session() as session:
+        assert list(session.scalars(select(OutboxMessage.chat_id))) == [SUPERGROUP]
+    store.migrate_chat(-100, SUPERGROUP)  # the second service message: nothing left to move
+
+
+def test_migrate_chat_into_a_subscribed_chat_keeps_one_of_everything(store: Store) -> None:
+    store.save_context(-100, {"old": 1})
+    store.save_context(SUPERGROUP, {"new": 1})
+    store.subscribe(-100, "group", ["创业"])
+    store.subscribe(SUPERGROUP, "supergroup", ["紧缺"])
+    both, _ = store.queue_notice("both", "全部")  # hmm: neither has 全部
+    store.subscribe(-100, "group", ["全部"])
+    both, count = store.queue_notice("both", "全部")
+    only_old, _ = store.queue_notice("only old", "创业")
+    assert count == 1
+    store.subscribe(SUPERGROUP, "supergroup", ["全部"])
+    both, count = store.queue_notice("both again", "全部")
+    assert count == 2
+    store.migrate_chat(-100, SUPERGROUP)
+    assert store.get_context(SUPERGROUP) == {"new": 1}
+    merged = store.subscription(SUPERGROUP)
+    assert merged is not None and set(merged.topics) == {"全部", "创业", "紧缺"}
+    old = store.subscription(-100)
+    assert old is not None and not old.active
+    with store._session() as session:
+        open_rows = session.execute(
+            select(OutboxMessage.notice_id, func.count())
+            .where(OutboxMessage.state == "pending", OutboxMessage.chat_id == SUPERGROUP)
+            .group_by(OutboxMessage.notice_id)
+        ).all()
+    assert all(n == 1 for _, n in open_rows)
+    assert {notice for notice, _ in open_rows} >= {both, only_old}
+    status = store.notice_status(both)
+    assert status is not None and (status.pending, status.merged) == (1, 1)
