@@ -1,17 +1,24 @@
-"""The services handlers use (answer engine, state store, settings), reached through a typed context."""
+"""The services handlers use (answer engine, state store, settings), reached through a typed context.
+
+``application.bot_data`` stays a plain dict (other modules, e.g. ``bot.notify_handlers``, keep
+their own keys there); :class:`BotContext` gives typed access to the bot's entries.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import CallbackContext, ExtBot
 
 from bot.settings import Settings
 
 if TYPE_CHECKING:
     from knowledge.state import Store
     from nlp.engine import Engine
+
+SERVICES_KEY = "services"
+SETTINGS_KEY = "settings"
 
 
 @dataclass
@@ -22,30 +29,17 @@ class Services:
     store: Store
 
 
-class BotData:
-    """``application.bot_data``: the settings and services, set once by ``build_application``."""
-
-    settings: Settings
-    services: Services
-
-
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """The callback context of every handler, with typed access to the services."""
-
-    def __init__(
-        self,
-        application: Application[Any, Any, Any, Any, Any, Any],
-        chat_id: int | None = None,
-        user_id: int | None = None,
-    ) -> None:
-        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
 
     @property
     def services(self) -> Services:
         """The engine and the store."""
-        return self.bot_data.services
+        services: Services = self.bot_data[SERVICES_KEY]
+        return services
 
     @property
     def settings(self) -> Settings:
         """The settings read from the environment."""
-        return self.bot_data.settings
+        settings: Settings = self.bot_data[SETTINGS_KEY]
+        return settings

@@ -242,6 +242,7 @@ class Deliverer:
         backoff_max: float = 120.0,
         max_chat_wait: float = 1.5,
         job_budget: float = 10.0,
+        startup_pause: float = 1.0,
     ) -> None:
         """Limits default to Telegram's; tests scale them down."""
         self.bot = bot
@@ -258,6 +259,7 @@ class Deliverer:
         self.backoff_max = backoff_max
         self.max_chat_wait = max_chat_wait
         self.job_budget = job_budget
+        self.startup_pause = startup_pause
         self.stats = DeliveryStats()
         self._pacer: Pacer | None = None
         self._chats: ChatLimits | None = None
@@ -273,6 +275,9 @@ class Deliverer:
                 self.group_messages_per_minute, self.private_messages_per_second, loop.time
             )
             self._slots = asyncio.Semaphore(self.concurrency)
+            # A deliverer restarted right after a crash cannot know what the dead one sent in
+            # its last second: wait that second out before the first message.
+            self._pacer.pause(self.startup_pause)
 
     # --- loops -----------------------------------------------------------------------------
 

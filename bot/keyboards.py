@@ -51,7 +51,7 @@ def parse_callback(data: object) -> Callback | None:
     if not is_valid_callback_data(data):
         return None
     assert isinstance(data, str)
-    if data.startswith(FEEDBACK_UP) or data.startswith(FEEDBACK_DOWN):
+    if data.startswith((FEEDBACK_UP, FEEDBACK_DOWN)):
         key = data[len(FEEDBACK_UP):]
         if not _FEEDBACK_KEY_RE.fullmatch(key):
             return None

@@ -96,7 +96,7 @@ def api_urls(base_url: str) -> tuple[str, str]:
         raise SettingsError(
             "TELEGRAM_API_BASE_URL 应为 http(s) 地址，如 http://127.0.0.1:8081/bot"
         )
-    root = base_url[: -len("/bot")] if base_url.endswith("/bot") else base_url
+    root = base_url.removesuffix("/bot")
     return f"{root}/bot", f"{root}/file/bot"
 
 

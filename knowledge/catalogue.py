@@ -251,9 +251,14 @@ def _load_aliases(folder: Path, names: set[str]) -> dict[str, tuple[str, ...]]:
 @lru_cache(maxsize=None)
 def load(year: str = DEFAULT_YEAR) -> Knowledge:
     """Load and validate the data files of one policy year (cached)."""
-    folder = DATA_DIR / year
-    if not folder.is_dir():
-        raise DataError(folder, "-", "-", f"no data for policy year {year}")
+    if not re.fullmatch(r"\d{4}", year) or not (DATA_DIR / year).is_dir():
+        raise DataError(DATA_DIR / year, "-", "-", f"no data for policy year {year!r}")
+    return load_from(DATA_DIR / year)
+
+
+def load_from(folder: Path) -> Knowledge:
+    """Load and validate the data files in ``folder`` (named after its policy year)."""
+    year = folder.name
     shortage = _load_shortage(folder)
     entries = _load_entries(folder, shortage)
     codes = {e.code for e in entries}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # An arbitrary constant: the PostgreSQL advisory lock held while one instance migrates.
 _PG_MIGRATION_LOCK = 0x5B1_1B07
+# Alembic's ``context`` proxy is module-global: one migration at a time per process.
+_PROCESS_MIGRATION_LOCK = threading.Lock()
 
 
 class SchemaNotCurrent(RuntimeError):
@@ -156,7 +159,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply migrations up to ``revision`` (one instance at a time on PostgreSQL)."""
     from alembic import command
 
-    with _migration_lock(engine) as connection:
+    with _PROCESS_MIGRATION_LOCK, _migration_lock(engine) as connection:
         command.upgrade(alembic_config(connection), revision)
         connection.commit()
 

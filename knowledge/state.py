@@ -429,7 +429,9 @@ class Store:
         send_at: datetime | None = None,
         created_by: str | None = None,
     ) -> tuple[int, int]:
-        """Queue ``text`` for every active subscription of ``topic`` (and of 全部).
+        """Queue ``text`` for every active subscription of ``topic`` or of 全部.
+
+        A notice of topic 全部 goes to every active subscription, whatever its topics.
 
         Returns (notice id, number of outbox rows).  ``send_at`` is naive UTC; rows become
         deliverable then.
@@ -438,9 +440,12 @@ class Store:
             raise ValueError("notice text is empty")
         now = utcnow()
         send_at = send_at or now
-        matches = Subscription.topics.contains(f",{TOPIC_ALL},")
+        matches: Any = Subscription.active
         if topic != TOPIC_ALL:
-            matches = or_(matches, Subscription.topics.contains(f",{topic},"))
+            matches = or_(
+                Subscription.topics.contains(f",{TOPIC_ALL},"),
+                Subscription.topics.contains(f",{topic},"),
+            )
         with self._session.begin() as session:
             notice = Notice(
                 text=text, topic=topic, created_by=created_by, created_at=now, send_at=send_at

@@ -317,15 +317,17 @@ class Engine:
 
     def _fuzzy(self, words: list[str]) -> tuple[str, str] | Reply:
         phrase = "".join(words)
-        best: list[tuple[str, float, tuple[str, ...]]] = []
-        for cand in dict.fromkeys([phrase, *words]):
-            best += self.index.fuzzy(cand)
-        best.sort(key=lambda r: -r[1])
-        if best:
-            term, score, keys = best[0]
-            runner = next((s for t, s, ks in best[1:] if ks != keys), 0.0)
-            if score >= ACCEPT_SCORE and score - runner >= ACCEPT_MARGIN and len(keys) == 1 and len(phrase) >= 3:
+        whole = self.index.fuzzy(phrase)
+        if whole and len(phrase) >= 3:
+            term, score, keys = whole[0]
+            runner = next((s for _, s, ks in whole[1:] if ks != keys), 0.0)
+            if score >= ACCEPT_SCORE and score - runner >= ACCEPT_MARGIN and len(keys) == 1:
                 return keys[0], f"目录中没有「{phrase}」，按最接近的「{self.a.label(keys[0])}」回答"
+        best = list(whole) + self.index.fuzzy(phrase, loose=True)
+        for word in words:
+            if word != phrase and len(word) >= 2:
+                best += self.index.fuzzy(word)
+        best.sort(key=lambda r: -r[1])
         suggestions: list[str] = []
         for _, score, keys in best:
             for key in keys:

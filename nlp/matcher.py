@@ -140,19 +140,35 @@ class TermIndex:
         return self._tokenizer
 
     def content_words(self, text: str) -> list[str]:
-        """Words of ``text`` that could name an occupation (not filler, level or intent words)."""
+        """The stretch of ``text`` that could name an occupation, as words: from the first to the
+        last word that is not filler, a level or an intent word (single characters in between kept,
+        so a typo inside a name stays in the phrase)."""
         skip = self.lexicon.filler | {w for w, _ in self.lexicon.levels} | {
             w for w, _ in self.lexicon.intents}
-        words = []
+        tokens: list[str] = []
         for tok in self.tokenizer.lcut(text):
             tok = tok.strip()
-            if len(tok) < 2 or tok in skip or tok.isdigit() or not re.search(r"[\u4e00-\u9fffa-z]", tok):
-                continue
-            words.append(tok)
-        return words
+            if tokens and tok and _ASCII.fullmatch(tok[0]) and _ASCII.fullmatch(tokens[-1][-1]):
+                tokens[-1] += tok  # jieba splits "gps" around the user word "ps": glue it back
+            else:
+                tokens.append(tok)
+        content = [i for i, tok in enumerate(tokens)
+                   if len(tok) >= 2 and tok not in skip and not tok.isdigit()
+                   and re.search(r"[\u4e00-\u9fffa-z]", tok)]
+        if not content:
+            return []
+        first, last = content[0], content[-1]
+        while first > 0 and len(tokens[first - 1]) == 1 and tokens[first - 1] not in skip:
+            first -= 1
+        while last + 1 < len(tokens) and len(tokens[last + 1]) == 1 and tokens[last + 1] not in skip:
+            last += 1
+        return [tok for tok in tokens[first:last + 1]
+                if tok and tok not in skip and re.search(r"[\u4e00-\u9fffa-z]", tok)]
 
-    def fuzzy(self, phrase: str, limit: int = 5) -> list[tuple[str, float, tuple[str, ...]]]:
-        """Closest terms to ``phrase`` by similarity (0–100), best first."""
-        results = process.extract(phrase, self.names, scorer=fuzz.ratio, limit=limit,
-                                  score_cutoff=40)
+    def fuzzy(self, phrase: str, limit: int = 5, *, loose: bool = False
+              ) -> list[tuple[str, float, tuple[str, ...]]]:
+        """Closest terms to ``phrase`` (0–100), best first: whole-string similarity, or with
+        ``loose`` a partial-overlap score that is only good for suggestions."""
+        results = process.extract(phrase, self.names, scorer=fuzz.WRatio if loose else fuzz.ratio,
+                                  limit=limit, score_cutoff=40)
         return [(term, score, self.terms[term][0]) for term, score, _ in results]

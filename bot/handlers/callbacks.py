@@ -10,12 +10,19 @@ import asyncio
 from typing import Any
 
 from telegram import Message, Update
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot import texts
 from bot.context import BotContext
-from bot.handlers.chat import answer_text, load_state, remember_question, save_state, wants_feedback
-from bot.handlers.replies import edit_html, render, send_html
+from bot.handlers.chat import (
+    answer_text,
+    load_state,
+    remember_question,
+    save_state,
+    wants_feedback,
+)
+from bot.handlers.replies import edit_html, is_not_modified, render
 from bot.keyboards import parse_callback, reply_markup
 
 
@@ -81,12 +88,14 @@ async def on_feedback(update: Update, context: BotContext, message: Message, key
         await save_state(context, message.chat_id, engine_ctx, {**bot_state, "fb": asked})
     await query.answer(texts.FEEDBACK_UP if helpful else texts.FEEDBACK_DOWN)
     if message.reply_markup is not None:
-        await message.edit_reply_markup(None)
+        try:
+            await message.edit_reply_markup(None)
+        except BadRequest as error:
+            if not is_not_modified(error):
+                raise
 
 
 def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:
     """Handle every button press."""
     application.add_handler(CallbackQueryHandler(on_button))
 
-
-__all__ = ["register", "send_html"]

@@ -10,7 +10,10 @@ Starting and stopping::
         fake.token, fake.base_url            # "123456:TEST…", "http://127.0.0.1:PORT/bot"
         fake.base_file_url, fake.bot_user    # ".../file/bot", the getMe dict
 
-Feeding updates (each returns the update dict; ``update_id`` is assigned in order)::
+Feeding updates (each returns the update dict; ``update_id`` is assigned in order; the
+``*_update`` twins ``message_update``, ``callback_update``, ``inline_update``,
+``migration_updates`` build the same dicts without queueing them, for an in-process
+``Application.update_queue``)::
 
     fake.push_message(chat_id, "焊工技师补贴多少")                    # private chat, user id = chat id
     fake.push_message(-100, "@skillbot_test_bot 焊工", chat_type="supergroup", user_id=7)
@@ -74,7 +77,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
 DEFAULT_TOKEN = "123456789:TEST-token-for-the-fake-server-0123456789"
@@ -327,7 +330,7 @@ class FakeTelegram:
 
     # ----------------------------------------------------------------- lifecycle
 
-    def start(self) -> FakeTelegram:
+    def start(self) -> Self:
         """Start serving in a daemon thread; returns self once the port is bound."""
         ready = threading.Event()
         errors: list[BaseException] = []
@@ -377,7 +380,7 @@ class FakeTelegram:
             self._thread.join(10)
         self._loop = self._server = None
 
-    def __enter__(self) -> FakeTelegram:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -408,7 +411,8 @@ class FakeTelegram:
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue a raw update (``update_id`` is assigned if missing) for getUpdates."""
         with self._lock:
-            update.setdefault("update_id", next(self._update_ids))
+            if "update_id" not in update:
+                update["update_id"] = next(self._update_ids)
             self._state.updates.append(update)
             self._lock.notify_all()
         loop, event = self._loop, self._new_update
@@ -441,13 +445,13 @@ class FakeTelegram:
             self._state.messages[(chat_id, message["message_id"])] = message
         return message
 
-    def push_message(self, chat_id: int, text: str, **kwargs: Any) -> dict[str, Any]:
-        """Queue a text message from a user; keyword arguments as for :meth:`make_message`."""
-        return self.push_update({"message": self.make_message(chat_id, text, **kwargs)})
+    def message_update(self, chat_id: int, text: str, **kwargs: Any) -> dict[str, Any]:
+        """An update with a user's message (not queued); keywords as for :meth:`make_message`."""
+        return self._numbered({"message": self.make_message(chat_id, text, **kwargs)})
 
-    def push_callback(self, chat_id: int, data: str, *, message: dict[str, Any] | None = None,
-                      user_id: int | None = None) -> dict[str, Any]:
-        """Queue a button press on ``message`` (default: the bot's last message in the chat)."""
+    def callback_update(self, chat_id: int, data: str, *, message: dict[str, Any] | None = None,
+                        user_id: int | None = None) -> dict[str, Any]:
+        """An update pressing a button on ``message`` (default: the bot's last one in the chat)."""
         if message is None:
             message = self.messages(chat_id)[-1]
         if user_id is None:
@@ -457,24 +461,45 @@ class FakeTelegram:
             "from": {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"},
             "message": message,
         }
-        return self.push_update({"callback_query": query})
+        return self._numbered({"callback_query": query})
 
-    def push_inline_query(self, query: str, *, user_id: int = 1000,
-                          chat_type: str = "sender") -> dict[str, Any]:
-        """Queue an inline query ``@bot query``."""
+    def inline_update(self, query: str, *, user_id: int = 1000,
+                      chat_type: str = "sender") -> dict[str, Any]:
+        """An update with an inline query ``@bot query``."""
         inline = {
             "id": str(next(self._ids)), "query": query, "offset": "", "chat_type": chat_type,
             "from": {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"},
         }
-        return self.push_update({"inline_query": inline})
+        return self._numbered({"inline_query": inline})
 
-    def push_migration(self, old_chat_id: int, new_chat_id: int) -> list[dict[str, Any]]:
-        """Queue the two service messages Telegram sends when a group becomes a supergroup."""
+    def migration_updates(self, old_chat_id: int, new_chat_id: int) -> list[dict[str, Any]]:
+        """The two service messages Telegram sends when a group becomes a supergroup."""
         old = self.make_message(old_chat_id, "", chat_type="group",
                                 migrate_to_chat_id=new_chat_id)
         new = self.make_message(new_chat_id, "", chat_type="supergroup",
                                 migrate_from_chat_id=old_chat_id)
-        return [self.push_update({"message": old}), self.push_update({"message": new})]
+        return [self._numbered({"message": old}), self._numbered({"message": new})]
+
+    def push_message(self, chat_id: int, text: str, **kwargs: Any) -> dict[str, Any]:
+        """Queue a text message from a user; keyword arguments as for :meth:`make_message`."""
+        return self.push_update(self.message_update(chat_id, text, **kwargs))
+
+    def push_callback(self, chat_id: int, data: str, **kwargs: Any) -> dict[str, Any]:
+        """Queue a button press; keyword arguments as for :meth:`callback_update`."""
+        return self.push_update(self.callback_update(chat_id, data, **kwargs))
+
+    def push_inline_query(self, query: str, **kwargs: Any) -> dict[str, Any]:
+        """Queue an inline query; keyword arguments as for :meth:`inline_update`."""
+        return self.push_update(self.inline_update(query, **kwargs))
+
+    def push_migration(self, old_chat_id: int, new_chat_id: int) -> list[dict[str, Any]]:
+        """Queue the two service messages of a group → supergroup migration."""
+        return [self.push_update(u) for u in self.migration_updates(old_chat_id, new_chat_id)]
+
+    def _numbered(self, update: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            update["update_id"] = next(self._update_ids)
+        return update
 
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates not yet confirmed by the bot."""

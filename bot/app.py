@@ -1,0 +1,164 @@
+"""The Telegram application: ``build_application(settings, services)`` and ``skillbot run``.
+
+``build_application`` wires handlers, the typed context, per-chat ordering, flood control and
+outgoing limits, but never starts polling; ``run_from_cli`` loads the engine, then runs long
+polling (default) or a webhook whose requests must carry the secret token (else 403).  PTB's
+``run_polling``/``run_webhook`` stop gracefully on SIGINT and SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    ContextTypes,
+    TypeHandler,
+)
+
+from bot import admin, notify_handlers, texts
+from bot.context import SERVICES_KEY, SETTINGS_KEY, BotContext, Services
+from bot.formatting import install_token_filter
+from bot.handlers import callbacks, chat, commands, errors, groups, inline
+from bot.settings import Settings, SettingsError
+from bot.throttle import ChatOrderedProcessor, RetryingRateLimiter
+
+logger = logging.getLogger(__name__)
+
+MAX_CONCURRENT_UPDATES = 256
+DEDUPE_GROUP = -100
+
+
+def build_application(settings: Settings, services: Services) -> Application[Any, Any, Any, Any, Any, Any]:
+    """Build the bot's Application (handlers registered; nothing started)."""
+    processor = ChatOrderedProcessor(MAX_CONCURRENT_UPDATES)
+    application = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_base_file_url)
+        .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(processor)
+        .rate_limiter(RetryingRateLimiter())
+        .connect_timeout(10)
+        .read_timeout(15)
+        .write_timeout(15)
+        .pool_timeout(10)
+        .get_updates_read_timeout(35)
+        .post_init(_post_init)
+        .build()
+    )
+    application.bot_data[SETTINGS_KEY] = settings
+    application.bot_data[SERVICES_KEY] = services
+
+    processor.counts = _counts_for_flood
+    processor.on_flood = lambda update: _send_flood_notice(application, update)
+
+    errors.register(application)
+    groups.register(application)
+    commands.register(application)
+    admin.register(application)
+    notify_handlers.register(application, services.store)
+    commands.register_fallback(application)
+    callbacks.register(application)
+    inline.register(application)
+    chat.register(application)
+    return application
+
+
+async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Load the engine (jieba, catalogue) and register the command menu before updates flow."""
+    services: Services = application.bot_data[SERVICES_KEY]
+    services.engine.warm_up()
+    await commands.set_command_menu(application)
+
+
+def _counts_for_flood(update: Update) -> bool:
+    """Only messages the bot would answer count against their sender."""
+    message = update.message
+    return message is not None and groups.addresses_bot(message)
+
+
+async def _send_flood_notice(application: Application[Any, Any, Any, Any, Any, Any],
+                             update: Update) -> None:
+    """Tell a flooding user once to slow down."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    try:
+        await application.bot.send_message(chat.id, texts.FLOOD_NOTICE)
+    except TelegramError as error:
+        logger.warning("could not send the flood notice: %s", error)
+
+
+async def skip_duplicate(update: Update, context: BotContext) -> None:
+    """Stop an update another instance already handled (webhook retries, several instances)."""
+    first = await asyncio.to_thread(context.services.store.mark_update_processed,
+                                    update.update_id)
+    if not first:
+        logger.info("update %s already handled elsewhere; skipped", update.update_id)
+        raise ApplicationHandlerStop
+
+
+def configure_logging(settings: Settings) -> None:
+    """Log to stderr at INFO, httpx quiet, the token and webhook secret redacted everywhere."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        level=logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    install_token_filter(settings.token, settings.webhook_secret)
+
+
+def run_from_cli(args: argparse.Namespace) -> int:
+    """Run the bot: long polling, or ``--webhook URL`` listening on ``--listen``:``--port``."""
+    try:
+        settings = Settings.from_env()
+        if args.webhook:
+            _check_webhook_url(args.webhook)
+    except SettingsError as error:
+        print(f"skillbot run: {error}", file=sys.stderr)
+        return 2
+    configure_logging(settings)
+
+    from knowledge.state import Store
+    from nlp.engine import get_engine
+
+    engine = get_engine()
+    engine.warm_up()
+    store = Store(settings.database_url)
+    application = build_application(settings, Services(engine=engine, store=store))
+    try:
+        if args.webhook:
+            application.add_handler(TypeHandler(Update, skip_duplicate), group=DEDUPE_GROUP)
+            application.run_webhook(
+                listen=args.listen,
+                port=args.port,
+                url_path=urlsplit(args.webhook).path.lstrip("/"),
+                webhook_url=args.webhook,
+                secret_token=settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        print("skillbot run: Telegram 拒绝了 TELEGRAM_BOT_TOKEN（无效或已撤销）", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    return 0
+
+
+def _check_webhook_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(f"--webhook 应为公开的 https 地址，如 https://example.com/skillbot：{url!r}")
+    if parts.scheme == "http":
+        logger.warning("Telegram only delivers webhooks to https URLs")

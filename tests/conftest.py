@@ -1,0 +1,46 @@
+"""Shared fixtures: the loaded knowledge and the answer engine (built once per session)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge.catalogue import Knowledge, load
+from nlp.engine import Engine
+
+SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed" / "huaian-2024-subsidised-training-notice.txt"
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> Knowledge:
+    return load("2024")
+
+
+@pytest.fixture(scope="session")
+def engine(knowledge: Knowledge) -> Engine:
+    return Engine(knowledge)
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    """The notice itself (development and CI only); tests that need it skip without it."""
+    if not SEED.exists():
+        pytest.skip("../shared/seed is not beside the checkout")
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture()
+def ask(engine: Engine):
+    """Answer a conversation (list of messages) and return the last reply's plain text."""
+
+    def _ask(*messages: str) -> str:
+        context: dict = {}
+        text = ""
+        for message in messages:
+            reply = engine.answer(message, context)
+            context = reply.context
+            text = reply.text()
+        return text
+
+    return _ask
