@@ -112,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``skillbot`` command line."""
     args = build_parser().parse_args(argv)
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        # answers are Chinese whatever the locale; undecodable input bytes become U+FFFD
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

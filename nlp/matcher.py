@@ -148,7 +148,9 @@ class TermIndex:
         tokens: list[str] = []
         for tok in self.tokenizer.lcut(text):
             tok = tok.strip()
-            if tokens and tok and _ASCII.fullmatch(tok[0]) and _ASCII.fullmatch(tokens[-1][-1]):
+            if not tok:
+                continue
+            if tokens and _ASCII.fullmatch(tok[0]) and _ASCII.fullmatch(tokens[-1][-1]):
                 tokens[-1] += tok  # jieba splits "gps" around the user word "ps": glue it back
             else:
                 tokens.append(tok)
