@@ -91,6 +91,14 @@ BUILTIN: list[str | list[str]] = [
     "你好",
     "？？？",
 ]
+# Not part of the target: extra fuzzy-path questions (unknown names, typos, long rambling text),
+# timed in the in-process child to show the tail the dev set may not contain.
+TAIL = [
+    "宇航员补贴多少",
+    "焊公技师补贴",
+    "宇航员和潜水员和飞行员补贴",
+    "我是一名在外地工作的宇航员想了解一下潜水员或者飞行员的培训补贴多少钱",
+]
 
 
 # ------------------------------------------------------------------------------------------
@@ -167,7 +175,16 @@ def child_inproc(rounds: int) -> None:
                 contexts[chat] = reply.context
                 samples.append(b - a)
                 per_q.setdefault(f"{cid}.{i} {t}", []).append(b - a)
-    json.dump({"samples_ns": samples, "per_q": per_q, "import_build_s": t1 - t0,
+    tail: dict[str, float] = {}
+    for t in TAIL:
+        engine.answer(t).text()
+        runs = []
+        for _ in range(max(5, rounds)):
+            a = clock()
+            engine.answer(t).text()
+            runs.append(clock() - a)
+        tail[t] = statistics.median(runs) / 1e6
+    json.dump({"samples_ns": samples, "per_q": per_q, "tail_ms": tail, "import_build_s": t1 - t0,
                "warm_up_s": t2 - t1}, sys.stdout, ensure_ascii=False)
 
 
@@ -232,10 +249,13 @@ def write_jsonl(msgs: list[dict[str, str]]) -> str:
 
 
 def per_message(cmd: list[str], path_n: str, path_1: str, n: int, reps: int,
-                env: dict[str, str]) -> dict[str, float]:
-    """Median over ``reps`` of t(N) and t(1) (interleaved); cost per message in µs."""
-    tn, t1, rss, lines = [], [], 0, []
+                env: dict[str, str], path_1b: str | None = None) -> dict[str, float]:
+    """Median over ``reps`` of t(N) and t(1) (interleaved); cost per message in µs.
+    ``path_1b``: an alternative 1-line input, timed in the same loop (median in "t1b")."""
+    tn, t1, t1b, rss, lines = [], [], [], 0, []
     for _ in range(reps):
+        if path_1b:
+            t1b.append(run_child(cmd, path_1b, env)[0])
         e1, rc1, _, _ = run_child(cmd, path_1, env)
         en, rcn, r, nl = run_child(cmd, path_n, env)
         if rc1 or rcn:
@@ -246,7 +266,7 @@ def per_message(cmd: list[str], path_n: str, path_1: str, n: int, reps: int,
         lines.append(int(nl))
     m1, mn = statistics.median(t1), statistics.median(tn)
     return {"t1": m1, "tn": mn, "us": (mn - m1) / (n - 1) * 1e6, "rss_kb": rss,
-            "lines": min(lines)}
+            "lines": min(lines), "t1b": statistics.median(t1b) if t1b else float("nan")}
 
 
 # ------------------------------------------------------------------------------------------
@@ -296,6 +316,8 @@ def main() -> int:
           f"rapidfuzz {rfver}")
     print(f"  machine: {os.cpu_count()} cores, {platform.machine()}, {platform.system()} "
           f"{platform.release()}   load avg {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if os.getloadavg()[0] > 0.5 * (os.cpu_count() or 1):
+        print("  WARNING: machine is busy; timings below are noisy")
     print(f"  questions: {source}  ({len(convs)} conversations, {n_msgs} messages)")
     print()
 
@@ -320,22 +342,19 @@ def main() -> int:
     # 2. per-message cost -------------------------------------------------------------------
     stream = message_stream(convs, args.n)
     path_n, path_1 = write_jsonl(stream), write_jsonl(stream[:1])
+    # diagnostic: the same N run against a 1-line run that takes the fuzzy path, so the lazy
+    # jieba load is in both and cancels out -> the steady-state cost per message
+    path_f = write_jsonl([{"chat": "warm", "text": FUZZY_QUESTION}])
     try:
-        bot = per_message([str(SKILLBOT), "ask", "--jsonl"], path_n, path_1, args.n, args.reps, env)
-        # diagnostic: same N run, but the 1-line run takes the fuzzy path, so the lazy jieba load
-        # is in both and cancels out -> the steady-state cost per message
-        path_f = write_jsonl([{"chat": "warm", "text": FUZZY_QUESTION}])
-        try:
-            t1f = statistics.median(run_child([str(SKILLBOT), "ask", "--jsonl"], path_f, env)[0]
-                                    for _ in range(args.reps))
-        finally:
-            os.unlink(path_f)
-        bot_steady_us = (bot["tn"] - t1f) / (args.n - 1) * 1e6
+        bot = per_message([str(SKILLBOT), "ask", "--jsonl"], path_n, path_1, args.n, args.reps, env,
+                          path_1b=path_f)
         floor = per_message([py, __file__, "--_child", "floor"], path_n, path_1, args.n, args.reps,
                             env)
     finally:
-        os.unlink(path_n)
-        os.unlink(path_1)
+        for p in (path_n, path_1, path_f):
+            os.unlink(p)
+    t1f = bot["t1b"]
+    bot_steady_us = (bot["tn"] - t1f) / (args.n - 1) * 1e6
     ratio = bot["us"] / floor["us"] if floor["us"] > 0 else float("inf")
 
     # 3. cold start -------------------------------------------------------------------------
@@ -350,6 +369,9 @@ def main() -> int:
         ask_rss = max(ask_rss, r)
         cold_bare.append(run_child(bare_cmd, env=env)[0])
     c_ask, c_bare = statistics.median(cold_ask), statistics.median(cold_bare)
+    fuzzy_cmd = [str(SKILLBOT), "ask", FUZZY_QUESTION]  # diagnostic: the path that loads jieba
+    cold_fuzzy = [run_child(fuzzy_cmd, env=env)[0] for _ in range(max(1, args.cold_runs // 2))]
+    c_fuzzy = statistics.median(cold_fuzzy)
     cold_ratio = c_ask / c_bare
 
     # report --------------------------------------------------------------------------------
@@ -395,6 +417,12 @@ def main() -> int:
     print(f"  3: runs ask  {' '.join(f'{x * 1000:.0f}' for x in cold_ask)} ms; "
           f"bare {' '.join(f'{x * 1000:.0f}' for x in cold_bare)} ms; "
           f"peak RSS of cold ask {ask_rss / 1024:.1f} MB")
+    print(f"     (not a target) cold `skillbot ask {FUZZY_QUESTION!r}` (fuzzy path, loads jieba): "
+          f"{c_fuzzy * 1000:.0f} ms = {c_fuzzy / c_bare:.2f}x bare")
+    print("  tail (not a target; fuzzy-path questions outside the dev set, median ms):")
+    for t, ms in data["tail_ms"].items():
+        flag = "  > p99 target" if ms > T_P99_MS else ""
+        print(f"     {ms:7.3f}  {t}{flag}")
     return 0
 
 

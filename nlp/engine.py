@@ -211,28 +211,29 @@ class Engine:
         if len(programmes) >= 2 and _ORDER_WORDS.search(q.text):
             blocks.append(a.eligibility(programmes[-2], programmes[-1]))
             return blocks
-        if len(programmes) == 1 and _AGAIN_WORDS.search(q.text):
+        repeated = sum(1 for h in q.hits if programmes and h.keys == (programmes[0],)) > 1
+        if len(programmes) == 1 and (repeated or _AGAIN_WORDS.search(q.text)):
             blocks.append(a.eligibility(programmes[0], programmes[0]))
             return blocks
         if q.city and _wants_local(q) and not [k for k in q.targets if k.startswith("JCB") and len(k) == 8]:
             blocks.append(a.local_code(None, q.city, q.ordinal))
             return blocks
-        for key in q.targets[:5]:
+        only_policy = "appraisal" in policy and not target_intents  # 鉴定补贴 depends on the level only
+        for key in [] if only_policy else q.targets[:5]:
             if key in q.code_notes and q.code_notes[key] != "local" and not target_intents:
                 blocks.append(Block(q.code_notes[key], [], "附件4"))
-            intents = target_intents or ["summary"]
-            for intent in intents:
+            for intent in target_intents or ["summary"]:
                 blocks.append(self._target_block(key, intent, q))
-        if not q.targets:
-            for intent in policy:
-                block = self._policy_block(intent, q)
+        covered = ("marks", "categories", "offline", "special", "help", "greeting") if q.targets else ()
+        for intent in policy:
+            block = None if intent in covered else self._policy_block(intent, q)
+            if block:
+                blocks.append(block)
+        if not q.targets and not policy:
+            for intent in target_intents:
+                block = self._general_block(intent, q)
                 if block:
                     blocks.append(block)
-            if not policy:
-                for intent in target_intents:
-                    block = self._general_block(intent, q)
-                    if block:
-                        blocks.append(block)
         return blocks
 
     def _target_block(self, key: str, intent: str, q: Query) -> Block:

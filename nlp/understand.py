@@ -85,6 +85,8 @@ def parse(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex) -
             masked = masked.replace(word, " ")
     if "appraisal" in q.intents and "subsidy" in q.intents:
         q.intents.remove("subsidy")
+    if "entrepreneurship" in q.intents and "categories" in q.intents:
+        q.intents.remove("categories")  # 创业培训的类别 is the entrepreneurship A–D classes
     if "online" in q.intents and "hours" in q.intents:
         q.intents.remove("hours")  # the online answer states the hours it is computed from
     q.text_rest = masked  # type: ignore[attr-defined]
