@@ -362,7 +362,11 @@ class Deliverer:
     async def _deliver(self, message: ClaimedMessage) -> None:
         assert self._slots is not None
         async with self._slots:
-            await self._deliver_parts(message)
+            try:
+                await self._deliver_parts(message)
+            except Exception as error:  # a bug must not strand the row until its lease ends
+                log.exception("delivering outbox row %s failed", message.outbox_id)
+                await self._retry_or_fail(message, f"error: {error!r}")
 
     async def _deliver_parts(self, message: ClaimedMessage) -> None:
         assert self._pacer is not None and self._chats is not None

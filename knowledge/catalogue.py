@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -248,7 +248,7 @@ def _load_aliases(folder: Path, names: set[str]) -> dict[str, tuple[str, ...]]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(year: str = DEFAULT_YEAR) -> Knowledge:
     """Load and validate the data files of one policy year (cached)."""
     if not re.fullmatch(r"\d{4}", year) or not (DATA_DIR / year).is_dir():
@@ -275,7 +275,7 @@ def load_from(folder: Path) -> Knowledge:
     )
     for entry in entries:
         knowledge.by_key[entry.key] = entry
-        knowledge.by_code[entry.code] = knowledge.by_code.get(entry.code, ()) + (entry,)
+        knowledge.by_code[entry.code] = (*knowledge.by_code.get(entry.code, ()), entry)
         knowledge.by_name.setdefault(entry.name, entry)
     return knowledge
 

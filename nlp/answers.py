@@ -131,7 +131,7 @@ class Answers:
                         f"{e.name} {self.levels[level]}：附件1未列出最低课时")
                 return Block(head, [f"{e.category}类；每培训45分钟为1课时"], "附件1")
             lines = [f"{self.levels[lv]}：{row[lv][1]} 课时" for lv in LEVEL_ORDER if row[lv][1]]
-            return Block(f"{e.name}（{e.category}类）最低课时：", lines + ["合格等级附件1未列出最低课时"],
+            return Block(f"{e.name}（{e.category}类）最低课时：", [*lines, "合格等级附件1未列出最低课时"],
                          "附件1")
         block = self.subsidy(key, level)
         return Block(block.headline, block.lines, block.source)
@@ -249,9 +249,12 @@ class Answers:
         lines.append(self.k.clause("entrepreneurship_order")["text"])
         return Block("创业培训补贴与编码：", lines, "附件1；附件5；通知第三条")
 
+    def category_of(self, key: str) -> str:
+        """Entrepreneurship class (A–D) of a programme key."""
+        return "B" if key == "cy:B" else str(self.programmes[key]["category"])
+
     def eligibility(self, first: str, second: str) -> Block:
-        cat_of = (lambda k: "B" if k == "cy:B" else self.programmes[k]["category"])
-        a, b = cat_of(first), cat_of(second)
+        a, b = self.category_of(first), self.category_of(second)
         result = eligible([a], b)
         row = self.k.bases["entrepreneurship"][b]
         if result.subsidised:

@@ -320,7 +320,7 @@ class Engine:
         phrase = "".join(words)
         whole = self.index.fuzzy(phrase)
         if whole and len(phrase) >= 3:
-            term, score, keys = whole[0]
+            _, score, keys = whole[0]
             runner = next((s for _, s, ks in whole[1:] if ks != keys), 0.0)
             if score >= ACCEPT_SCORE and score - runner >= ACCEPT_MARGIN and len(keys) == 1:
                 return keys[0], f"目录中没有「{phrase}」，按最接近的「{self.a.label(keys[0])}」回答"

@@ -92,7 +92,7 @@ def write_catalogue(rows: list[tuple[int, list[str]]]) -> None:
 def write_shortage(rows: list[tuple[int, list[str]]]) -> None:
     out = []
     for lineno, (seq, printed, code, certificate) in rows[1:]:
-        name, star, green, digital = split_marks(printed)
+        name = split_marks(printed)[0]
         note = "原表名称前带 Word 书签残留 [bookmark: _GoBack]，已去除" if WORD_ARTIFACT in printed else ""
         out.append({"seq": int(seq), "name": name, "code": code, "certificate": certificate,
                     "printed": printed.replace(WORD_ARTIFACT, ""), "line": lineno, "note": note})

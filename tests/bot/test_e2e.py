@@ -16,7 +16,6 @@ import pytest
 from tests.bot.conftest import BotProcess
 from tests.support.fake_telegram import Call, FakeTelegram, telegram_html_error
 
-pytestmark = pytest.mark.timeout(120) if hasattr(pytest.mark, "timeout") else []
 
 
 @pytest.fixture(scope="module")

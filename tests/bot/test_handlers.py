@@ -220,3 +220,18 @@ async def test_retry_after_is_honoured(harness: Harness) -> None:
     calls = await harness.fake.await_calls("sendMessage", chat_id=PRIVATE, count=2)
     assert calls[0].status == 429 and calls[1].status == 200 and "3850" in calls[1].text
     assert calls[1].time - calls[0].time >= 1.0
+
+
+async def test_long_reply_is_split_with_the_keyboard_under_the_last_part(
+        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nlp.reply import Block, Reply
+
+    long_reply = Reply([Block(f"第{i}段 <焊工> & 电工", ["补贴说明" * 40] * 3, "附件1")
+                        for i in range(40)])
+    monkeypatch.setattr(harness.app.bot_data["services"].engine, "answer",
+                        lambda *args, **kwargs: long_reply)
+    await harness.feed(harness.fake.message_update(PRIVATE, "很长的问题"))
+    await harness.settle()
+    parts = harness.fake.calls("sendMessage", chat_id=PRIVATE)
+    assert len(parts) > 1 and all(p.status == 200 for p in parts)
+    assert [bool(p.buttons()) for p in parts] == [False] * (len(parts) - 1) + [True]

@@ -190,7 +190,7 @@ def test_missing_file_and_unknown_year(data_copy):
     (data_copy / "rules.yaml").unlink()
     with pytest.raises(DataError, match="rules.yaml"):
         load_from(data_copy)
-    with pytest.raises(DataError, match="no data for policy year"):
+    with pytest.raises(DataError, match=r"no data for policy year"):
         load("1999")
     with pytest.raises(DataError):
         load("../etc")

@@ -1,0 +1,75 @@
+"""Settings from the environment, ``skillbot run`` refusing a bad token, ``skillbot report``."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bot.admin import report_cli
+from bot.settings import Settings, SettingsError
+from knowledge.state import Store
+from tests.bot.conftest import ROOT
+
+GOOD = "123456789:AAHabcdefghijklmnopqrstuvwxyz0123456"
+
+
+def test_settings_from_env() -> None:
+    s = Settings.from_env({"TELEGRAM_BOT_TOKEN": GOOD, "SKILLBOT_ADMINS": "1, 2",
+                           "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot",
+                           "TELEGRAM_WEBHOOK_SECRET": "abc_DEF-1"})
+    assert s.admins == {1, 2} and s.is_admin(1) and not s.is_admin(3)
+    assert (s.api_base_url, s.api_base_file_url) == ("http://127.0.0.1:8081/bot",
+                                                    "http://127.0.0.1:8081/file/bot")
+    assert s.webhook_secret == "abc_DEF-1" and s.database_url is None
+    assert GOOD not in repr(s) and "abc_DEF-1" not in repr(s)
+    generated = Settings.from_env({"TELEGRAM_BOT_TOKEN": GOOD})
+    assert generated.api_base_url == "https://api.telegram.org/bot"
+    assert len(generated.webhook_secret) >= 32
+
+
+@pytest.mark.parametrize("env", [
+    {},
+    {"TELEGRAM_BOT_TOKEN": "123:short"},
+    {"TELEGRAM_BOT_TOKEN": GOOD + " extra"},
+    {"TELEGRAM_BOT_TOKEN": GOOD, "SKILLBOT_ADMINS": "alice"},
+    {"TELEGRAM_BOT_TOKEN": GOOD, "TELEGRAM_API_BASE_URL": "127.0.0.1:8081"},
+    {"TELEGRAM_BOT_TOKEN": GOOD, "TELEGRAM_WEBHOOK_SECRET": "has space"},
+])
+def test_bad_settings_are_refused_without_echoing_the_token(env: dict[str, str]) -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env(env)
+    assert "AAHabcdefghijklmnop" not in str(error.value) and "short" not in str(error.value)
+
+
+@pytest.mark.parametrize("token", ["", "123456:AAH-not-a-token it is", "AAHsecretsecretsecretsecretsecret123"])
+def test_run_refuses_a_missing_or_malformed_token(token: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    env["TELEGRAM_BOT_TOKEN"] = token
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in done.stderr
+    if token:
+        assert token not in done.stderr + done.stdout
+        assert "secretsecret" not in done.stderr + done.stdout
+
+
+def test_report_unanswered_lists_questions_with_counts(
+        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(database_url)
+    for text, reason in [("天气", "unanswered"), ("天气", "unanswered"),
+                         ("焊工补多少", "thumbs_down")]:
+        store.log_question(text, reason)
+    store.close()
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    out = io.StringIO()
+    assert report_cli(argparse.Namespace(what="unanswered", limit=10), out) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[1].startswith("2\t") and lines[1].endswith("\t天气")
+    assert lines[2].startswith("1\t") and lines[2].endswith("\t焊工补多少")
