@@ -38,7 +38,9 @@ MAX_CONCURRENT_UPDATES = 256
 DEDUPE_GROUP = -100
 
 
-def build_application(settings: Settings, services: Services) -> Application[Any, Any, Any, Any, Any, Any]:
+def build_application(
+    settings: Settings, services: Services
+) -> Application[Any, Any, Any, Any, Any, Any]:
     """Build the bot's Application (handlers registered; nothing started)."""
     processor = ChatOrderedProcessor(MAX_CONCURRENT_UPDATES)
     application = (

@@ -23,6 +23,7 @@ def ask_jsonl(inp: IO[str], out: IO[str]) -> int:
     from nlp.engine import get_engine
 
     engine = get_engine()
+    engine.warm_up()  # load jieba before the stream, so no message stalls halfway through it
     contexts: dict[str, dict[str, Any]] = {}
     for line in inp:
         if not line.strip():

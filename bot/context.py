@@ -1,4 +1,4 @@
-"""The services handlers use (answer engine, state store, settings), reached through a typed context.
+"""The services handlers use (engine, store, settings), reached through a typed context.
 
 ``application.bot_data`` stays a plain dict (other modules, e.g. ``bot.notify_handlers``, keep
 their own keys there); :class:`BotContext` gives typed access to the bot's entries.

@@ -252,7 +252,14 @@ class Deliverer:
         self.group_messages_per_minute = group_messages_per_minute
         self.private_messages_per_second = private_messages_per_second
         self.concurrency = concurrency
-        self.batch_size = batch_size or max(concurrency * 2, int(messages_per_second * 2))
+        # A row must be sent well within its lease, or another deliverer may take it over.
+        self.batch_size = batch_size or max(
+            1,
+            min(
+                max(concurrency * 2, int(messages_per_second * 2)),
+                int(messages_per_second * lease.total_seconds() / 3),
+            ),
+        )
         self.lease = lease
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
@@ -307,7 +314,8 @@ class Deliverer:
                         self.lease,
                     )
                     handled += len(claimed)
-                    inflight.update(asyncio.create_task(self._deliver(m)) for m in claimed)
+                    now = loop.time()
+                    inflight.update(asyncio.create_task(self._deliver(m, now)) for m in claimed)
                     exhausted = not claimed
                 if not inflight:
                     return handled
@@ -359,17 +367,19 @@ class Deliverer:
             self.store.record_retry, message.outbox_id, self.worker_id, at, None, refund=True
         )
 
-    async def _deliver(self, message: ClaimedMessage) -> None:
+    async def _deliver(self, message: ClaimedMessage, claimed: float) -> None:
         assert self._slots is not None
         async with self._slots:
             try:
-                await self._deliver_parts(message)
+                await self._deliver_parts(message, claimed)
             except Exception as error:  # a bug must not strand the row until its lease ends
                 log.exception("delivering outbox row %s failed", message.outbox_id)
                 await self._retry_or_fail(message, f"error: {error!r}")
 
-    async def _deliver_parts(self, message: ClaimedMessage) -> None:
+    async def _deliver_parts(self, message: ClaimedMessage, leased: float) -> None:
         assert self._pacer is not None and self._chats is not None
+        loop = asyncio.get_running_loop()
+        safe = self.lease.total_seconds() * 0.75
         parts = render_notice(message.text)
         chat_id, chat_type, index = message.chat_id, message.chat_type, message.parts_sent
         outbox_id, worker = message.outbox_id, self.worker_id
@@ -377,6 +387,10 @@ class Deliverer:
             if not await self._take_slot(chat_id, chat_type):
                 wait = max(self._chats.delay(chat_id, chat_type), self._pacer.pause_left())
                 await self._release(message, wait)
+                return
+            if loop.time() - leased > safe:
+                # Held too long (a long 429 pause): another deliverer may own it by now.
+                await self._release(message, 0.0)
                 return
             self.stats.sent += 1
             try:
@@ -419,7 +433,10 @@ class Deliverer:
                 return
             index += 1
             if index < len(parts):
-                await self._record(self.store.record_part_sent, outbox_id, worker, index)
+                await self._record(
+                    self.store.record_part_sent, outbox_id, worker, index, self.lease
+                )
+                leased = loop.time()
         self.stats.delivered += 1
         await self._record(self.store.record_delivered, outbox_id, worker, len(parts))
 

@@ -15,7 +15,8 @@ from collections.abc import Iterable
 
 MAX_MESSAGE_UTF16 = 4096
 
-_TOKEN_RE = re.compile(r"<[^<>]*>|&(?:[a-zA-Z]{2,8}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});|.", re.DOTALL)
+_TOKEN_RE = re.compile(
+    r"<[^<>]*>|&(?:[a-zA-Z]{2,8}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});|.", re.DOTALL)
 _TAG_NAME_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)")
 # Where a cut reads well, best first: between paragraphs, between lines, after a sentence/clause.
 _PARAGRAPH, _LINE, _SOFT, _ANYWHERE = 3, 2, 1, 0

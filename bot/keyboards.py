@@ -36,8 +36,8 @@ class Callback:
 def is_valid_callback_data(data: object) -> bool:
     """Whether ``data`` is something our buttons could have sent (≤ 64 bytes, printable).
 
-    >>> is_valid_callback_data("bot:ex:1"), is_valid_callback_data("x\\n"), is_valid_callback_data("")
-    (True, False, False)
+    >>> [is_valid_callback_data(d) for d in ("bot:ex:1", "x\\n", "", "焊" * 22)]
+    [True, False, False, False]
     """
     if not isinstance(data, str) or not data:
         return False
@@ -84,7 +84,9 @@ def feedback_row(key: str) -> list[InlineKeyboardButton]:
     ]
 
 
-def reply_markup(choices: Sequence[Choice], feedback_key: str | None) -> InlineKeyboardMarkup | None:
+def reply_markup(
+    choices: Sequence[Choice], feedback_key: str | None
+) -> InlineKeyboardMarkup | None:
     """The keyboard under a reply: its choices, else feedback buttons, else none."""
     rows = choice_rows(choices)
     if not rows and feedback_key:

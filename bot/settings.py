@@ -76,7 +76,8 @@ def check_token(token: str) -> None:
         raise SettingsError("缺少 TELEGRAM_BOT_TOKEN：请设置从 @BotFather 获得的机器人 token")
     if not _TOKEN_RE.fullmatch(token):
         raise SettingsError(
-            "TELEGRAM_BOT_TOKEN 格式不正确：应为“数字:字母数字串”，如 123456789:AA…（此处不显示其内容）"
+            "TELEGRAM_BOT_TOKEN 格式不正确：应为“数字:字母数字串”，如 123456789:AA…"
+            "（此处不显示其内容）"
         )
 
 
@@ -112,6 +113,7 @@ def parse_admins(value: str) -> frozenset[int]:
         if not item:
             continue
         if not re.fullmatch(r"-?[0-9]{1,20}", item):
-            raise SettingsError(f"SKILLBOT_ADMINS 应为逗号分隔的 Telegram 用户 id，无法识别：{item!r}")
+            raise SettingsError(
+                f"SKILLBOT_ADMINS 应为逗号分隔的 Telegram 用户 id，无法识别：{item!r}")
         admins.add(int(item))
     return frozenset(admins)

@@ -143,6 +143,7 @@ class OutboxMessage(Base):
     available_at: Mapped[datetime] = mapped_column(DateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(String(ERROR_MAX_CHARS), nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
@@ -515,12 +516,13 @@ class Store:
     # --- outbox, for the deliverer ---------------------------------------------------------
 
     def claim_outbox(self, worker: str, limit: int, lease: timedelta) -> list[ClaimedMessage]:
-        """Claim up to ``limit`` due rows for ``worker``; rows of a crashed claimer come back
-        after ``lease``.  Each claim counts as an attempt."""
+        """Claim up to ``limit`` due rows for ``worker`` for ``lease`` (kept on the row, so a
+        crashed claimer's rows come back when *its* lease ends).  Each claim counts as an
+        attempt."""
         now = utcnow()
         claimable = or_(
             and_(OutboxMessage.state == PENDING, OutboxMessage.available_at <= now),
-            and_(OutboxMessage.state == SENDING, OutboxMessage.claimed_at < now - lease),
+            and_(OutboxMessage.state == SENDING, OutboxMessage.lease_until < now),
         )
         ids = (
             select(OutboxMessage.id)
@@ -533,7 +535,7 @@ class Store:
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids.scalar_subquery()))
             .values(
-                state=SENDING, claimed_by=worker, claimed_at=now,
+                state=SENDING, claimed_by=worker, claimed_at=now, lease_until=now + lease,
                 attempts=OutboxMessage.attempts + 1,
             )
             .returning(OutboxMessage.id)
@@ -577,9 +579,13 @@ class Store:
             )
             return bool(result.rowcount == 1)
 
-    def record_part_sent(self, outbox_id: int, worker: str, parts_sent: int) -> bool:
-        """Remember that the first ``parts_sent`` parts reached the chat (renews the lease)."""
-        return self._update_claimed(outbox_id, worker, parts_sent=parts_sent, claimed_at=utcnow())
+    def record_part_sent(
+        self, outbox_id: int, worker: str, parts_sent: int, lease: timedelta
+    ) -> bool:
+        """Remember that the first ``parts_sent`` parts reached the chat; renew the lease."""
+        return self._update_claimed(
+            outbox_id, worker, parts_sent=parts_sent, lease_until=utcnow() + lease
+        )
 
     def record_delivered(self, outbox_id: int, worker: str, parts_sent: int) -> bool:
         """Mark the row delivered."""
@@ -603,6 +609,7 @@ class Store:
         ``reason`` (kept for ``notice status``) is left as it was when ``None``."""
         values: dict[str, Any] = {
             "state": PENDING, "available_at": at, "claimed_by": None, "claimed_at": None,
+            "lease_until": None,
         }
         if reason is not None:
             values["last_error"] = _clip(reason)
@@ -658,15 +665,15 @@ class Store:
             return row.chat_id
 
     def next_due(self) -> datetime | None:
-        """Return the earliest ``available_at`` of a pending row or ``claimed_at`` of a row
-        being sent (add the lease to the latter); ``None`` when nothing is open."""
+        """Return when the next open row becomes claimable (``available_at`` of a pending row,
+        ``lease_until`` of one being sent); ``None`` when nothing is open."""
         with self._session() as session:
             return session.scalar(
                 select(
                     func.min(
                         case(
                             (OutboxMessage.state == PENDING, OutboxMessage.available_at),
-                            else_=OutboxMessage.claimed_at,
+                            else_=OutboxMessage.lease_until,
                         )
                     )
                 ).where(OutboxMessage.state.in_((PENDING, SENDING)))

@@ -68,7 +68,7 @@ class Answers:
             return Block(f"{e.name}（培训合格证书）：{amount} 元/人", [f"最低 {hours} 课时"],
                          f"附件1；{self._src_entry(e)}")
         if key in self.programmes or key == "cy:B":
-            cat = "B" if key == "cy:B" else self.programmes[key]["category"]
+            cat = self.category_of(key)
             row = self.k.bases["entrepreneurship"][cat]
             return Block(f"{self.label(key)}：{row['amount']} 元/人",
                          [f"创业培训{cat}类（{row['level']}），最低 {row['hours']} 课时",

@@ -87,6 +87,10 @@ class TermIndex:
         self.terms = {t: (tuple(keys), prio) for t, (prio, keys) in best.items()}
         self.lengths = sorted({len(t) for t in self.terms}, reverse=True)
         self.names = list(self.terms)
+        self._by_char: dict[str, set[int]] = {}
+        for i, name in enumerate(self.names):
+            for ch in set(name):
+                self._by_char.setdefault(ch, set()).add(i)
         self._tokenizer = None
         self._lock = threading.Lock()
 
@@ -171,6 +175,10 @@ class TermIndex:
               ) -> list[tuple[str, float, tuple[str, ...]]]:
         """Closest terms to ``phrase`` (0–100), best first: whole-string similarity, or with
         ``loose`` a partial-overlap score that is only good for suggestions."""
-        results = process.extract(phrase, self.names, scorer=fuzz.WRatio if loose else fuzz.ratio,
+        # A term sharing no character with the phrase scores 0: score only the others.
+        ids: set[int] = set().union(*(self._by_char.get(ch, set()) for ch in set(phrase.casefold())))
+        names = [self.names[i] for i in sorted(ids)]
+        results = process.extract(phrase.casefold(), names,
+                                  scorer=fuzz.WRatio if loose else fuzz.ratio,
                                   limit=limit, score_cutoff=40)
         return [(term, score, self.terms[term][0]) for term, score, _ in results]

@@ -1,4 +1,4 @@
-"""Sending a rendered reply: split into messages, keyboard under the last, plain text if HTML fails.
+"""Sending a reply: split into messages, keyboard under the last, plain text if HTML fails.
 
 A reply never fails because of formatting: when Telegram answers "can't parse entities" the same
 text goes again without markup.
@@ -9,10 +9,9 @@ from __future__ import annotations
 import html
 import logging
 
-from telegram import InlineKeyboardMarkup, Message, ReplyParameters
+from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import ExtBot
 
 from bot import texts
 from bot.formatting import html_to_plain, split_html, split_plain
@@ -40,7 +39,7 @@ def is_not_modified(error: BadRequest) -> bool:
 
 
 async def send_html(
-    bot: ExtBot[None],
+    bot: Bot,
     chat_id: int,
     html_text: str,
     markup: InlineKeyboardMarkup | None = None,
@@ -58,7 +57,7 @@ async def send_html(
 
 
 async def _send_part(
-    bot: ExtBot[None],
+    bot: Bot,
     chat_id: int,
     part: str,
     markup: InlineKeyboardMarkup | None,

@@ -42,7 +42,7 @@ def test_a_crashed_claimers_rows_come_back_after_the_lease(store: Store) -> None
     assert len(first) == 3
     assert store.claim_outbox("alive", 10, LEASE) == []
     with store._session.begin() as session:
-        session.execute(update(OutboxMessage).values(claimed_at=utcnow() - LEASE * 2))
+        session.execute(update(OutboxMessage).values(lease_until=utcnow() - timedelta(seconds=1)))
     again = store.claim_outbox("alive", 10, LEASE)
     assert sorted(m.outbox_id for m in again) == sorted(m.outbox_id for m in first)
     assert all(m.attempts == 2 for m in again)
@@ -54,9 +54,9 @@ def test_a_crashed_claimers_rows_come_back_after_the_lease(store: Store) -> None
 def test_parts_sent_survive_a_reclaim(store: Store) -> None:
     _queue(store, 1)
     (message,) = store.claim_outbox("w1", 1, LEASE)
-    assert store.record_part_sent(message.outbox_id, "w1", 2)
+    assert store.record_part_sent(message.outbox_id, "w1", 2, LEASE)
     with store._session.begin() as session:
-        session.execute(update(OutboxMessage).values(claimed_at=utcnow() - LEASE * 2))
+        session.execute(update(OutboxMessage).values(lease_until=utcnow() - timedelta(seconds=1)))
     (again,) = store.claim_outbox("w2", 1, LEASE)
     assert again.parts_sent == 2
 

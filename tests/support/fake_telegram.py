@@ -344,7 +344,7 @@ class FakeTelegram:
                 self._server = loop.run_until_complete(
                     asyncio.start_server(self._serve, self.host, self.port))
                 self.port = self._server.sockets[0].getsockname()[1]
-            except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
+            except BaseException as exc:
                 errors.append(exc)
                 ready.set()
                 return
@@ -624,7 +624,7 @@ class FakeTelegram:
                 path, headers, body = request
                 try:
                     status, payload = await self._dispatch(path, headers, body)
-                except Exception as exc:  # noqa: BLE001 - a bug here must not look like a fault
+                except Exception as exc:
                     status, payload = 500, {"ok": False, "error_code": 500,
                                             "description": f"fake server error: {exc!r}"}
                 data = json.dumps(payload, ensure_ascii=False).encode()

@@ -111,6 +111,7 @@ def upgrade() -> None:
     sa.Column('available_at', sa.DateTime(), nullable=False),
     sa.Column('claimed_by', sa.String(length=64), nullable=True),
     sa.Column('claimed_at', sa.DateTime(), nullable=True),
+    sa.Column('lease_until', sa.DateTime(), nullable=True),
     sa.Column('last_error', sa.String(length=300), nullable=True),
     sa.Column('delivered_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['notice_id'], ['notice.id'], ondelete='CASCADE'),
