@@ -31,16 +31,21 @@ async def run(count: int, rate: float, url: str, concurrency: int) -> None:
     started = time.perf_counter()
     for i in range(count):
         # Mostly groups, every tenth a person, as a city's training groups and staff would be.
-        store.subscribe(10_000 + i if i % 10 == 0 else -1_000_000_000_000 - i,
-                        "private" if i % 10 == 0 else "supergroup")
-    notice_id, queued = store.queue_notice("2024年补贴性职业技能培训目录已更新，请查看附件2。", "全部")
+        store.subscribe(
+            10_000 + i if i % 10 == 0 else -1_000_000_000_000 - i,
+            "private" if i % 10 == 0 else "supergroup",
+        )
+    notice_id, queued = store.queue_notice(
+        "2024年补贴性职业技能培训目录已更新，请查看附件2。", "全部"
+    )
     print(f"database: {store.engine.url.render_as_string(hide_password=True)}")
     print(f"queued {queued} outbox rows in {time.perf_counter() - started:.1f} s")
     with FakeTelegram() as fake:
         request = HTTPXRequest(connection_pool_size=64, read_timeout=5.0)
         async with Bot(fake.token, base_url=fake.base_url, request=request) as bot:
-            deliverer = Deliverer(bot, store, messages_per_second=rate, concurrency=concurrency,
-                                  startup_pause=0.0)
+            deliverer = Deliverer(
+                bot, store, messages_per_second=rate, concurrency=concurrency, startup_pause=0.0
+            )
             started = time.perf_counter()
             await deliverer.run_until_idle(timeout=count / rate * 3 + 60)
             wall = time.perf_counter() - started
@@ -55,7 +60,10 @@ async def run(count: int, rate: float, url: str, concurrency: int) -> None:
     print(f"rate {achieved:.2f} msg/s = {achieved / rate:.1%} of the {rate:g}/s limit")
     print(f"peak in any 1 s window: {peak_per_second(sends)}")
     print(f"delivered {status.delivered}, failed {status.failed}, pending {status.pending}")
-    print(f"lost (no copy): {queued - len(copies)}, duplicated: {sum(n > 1 for n in copies.values())}")
+    print(
+        f"lost (no copy): {queued - len(copies)}, "
+        f"duplicated: {sum(n > 1 for n in copies.values())}"
+    )
 
 
 def main() -> None:

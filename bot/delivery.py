@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from telegram.constants import MessageLimit, ParseMode
+from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -48,6 +48,7 @@ from telegram.error import (
     TimedOut,
 )
 
+from bot.formatting import split_html
 from knowledge.state import ClaimedMessage, Store, utcnow
 
 log = logging.getLogger(__name__)
@@ -65,72 +66,40 @@ class MessageSender(Protocol):
         """Send one message."""
 
 
-# --- splitting ---------------------------------------------------------------------------------
-
-
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def split_message(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Split escaped HTML text into parts of ≤ ``limit`` UTF-16 units, never inside an entity.
-
-    Prefers paragraph breaks, then line breaks, then sentence ends (。！？), then spaces.
-
-    >>> split_message("甲" * 3 + "\\n" + "乙" * 3, limit=4)
-    ['甲甲甲', '乙乙乙']
-    >>> split_message("&amp;&amp;", limit=7)
-    ['&amp;', '&amp;']
-    """
-    parts: list[str] = []
-    rest = text.strip()
-    while rest:
-        if _utf16_len(rest) <= limit:
-            parts.append(rest)
-            break
-        cut = _cut_point(rest, limit)
-        head, rest = rest[:cut].rstrip(), rest[cut:].lstrip()
-        if head:
-            parts.append(head)
-    return parts
-
-
-def _cut_point(text: str, limit: int) -> int:
-    """Return the index to cut ``text`` at: the best break within ``limit`` UTF-16 units."""
-    fit, units = 0, 0
-    for index, char in enumerate(text):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            break
-        fit = index + 1
-    window = text[:fit]
-    for separator in ("\n\n", "\n", "。", "！", "？", "；", " "):
-        at = window.rfind(separator)
-        if at > fit // 3:
-            return at + len(separator)
-    # No natural break: cut hard, but not inside an HTML entity such as &amp;
-    amp = window.rfind("&")
-    if amp > 0 and ";" not in window[amp:]:
-        return amp
-    return max(fit, 1)
+# --- rendering --------------------------------------------------------------------------------
 
 
 def render_notice(text: str) -> list[str]:
-    """Escape a notice like any other user-visible text and split it for Telegram."""
-    return split_message(html.escape(text.strip(), quote=False))
+    """Escape a notice like any other user-visible text and split it for Telegram (≤ 4096
+    UTF-16 units a part, never inside an entity — the bot's own splitter).
+
+    >>> render_notice("A & B")
+    ['A &amp; B']
+    """
+    return split_html(html.escape(text.strip(), quote=False))
 
 
 # --- pacing ------------------------------------------------------------------------------------
 
 
 class Pacer:
-    """Evenly spaced send slots (≤ ``rate`` per second in any window), pausable on 429."""
+    """At most ``rate`` sends in any window of one second (plus ``margin``), evenly spaced,
+    counted on the times sends were actually released; pausable on 429.
 
-    def __init__(self, rate: float, margin: float = 0.03, clock: Callable[[], float] | None = None):
-        """``margin`` widens the spacing so that scheduling jitter never packs rate+1 in 1 s."""
-        self.interval = (1.0 + margin) / rate
+    Counting actual release times (not pre-booked slots) means a send that is late, because
+    the event loop was busy, cannot let the next ones bunch up behind it.
+    """
+
+    def __init__(
+        self, rate: float, margin: float = 0.03, clock: Callable[[], float] | None = None
+    ):
+        """``margin`` (seconds) absorbs jitter between our clock and Telegram's arrival times."""
+        self.count = max(1, int(rate))
+        self.window = self.count / rate + margin
+        self.interval = 1.0 / rate
         self._clock = clock or asyncio.get_running_loop().time
-        self._next = 0.0
+        self._released: deque[float] = deque(maxlen=self.count)
+        self._lock = asyncio.Lock()
         self.paused_until = 0.0
 
     def pause(self, seconds: float) -> None:
@@ -142,21 +111,27 @@ class Pacer:
         return max(0.0, self.paused_until - self._clock())
 
     async def wait(self) -> None:
-        """Wait for this caller's slot (re-queues if a pause began meanwhile)."""
-        while True:
-            now = self._clock()
-            slot = max(now, self._next, self.paused_until)
-            self._next = slot + self.interval
-            if slot > now:
-                await asyncio.sleep(slot - now)
-            if self._clock() >= self.paused_until:
-                return
+        """Wait, in turn, until one more send keeps every window within the limit."""
+        async with self._lock:
+            while True:
+                now = self._clock()
+                ready = self.paused_until
+                if self._released:
+                    ready = max(ready, self._released[-1] + self.interval)
+                if len(self._released) == self.count:
+                    ready = max(ready, self._released[0] + self.window)
+                if ready <= now:
+                    break
+                await asyncio.sleep(ready - now)
+            self._released.append(now)
 
 
 class ChatLimits:
     """Sliding-window limits per chat: groups per minute, private chats per second."""
 
-    def __init__(self, group_per_minute: int, private_per_second: float, clock: Callable[[], float]):
+    def __init__(
+        self, group_per_minute: int, private_per_second: float, clock: Callable[[], float]
+    ):
         """Telegram's defaults are 20 a minute per group and about one a second per person."""
         self._group = (group_per_minute, 60.0)
         self._private = (1, 1.0 / private_per_second)
@@ -247,7 +222,9 @@ class Deliverer:
         """Limits default to Telegram's; tests scale them down."""
         self.bot = bot
         self.store = store
-        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.worker_id = (
+            worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        )
         self.messages_per_second = messages_per_second
         self.group_messages_per_minute = group_messages_per_minute
         self.private_messages_per_second = private_messages_per_second
@@ -354,7 +331,7 @@ class Deliverer:
 
     def _backoff(self, attempts: int) -> float:
         ceiling = min(self.backoff_max, self.backoff_base * 2 ** max(attempts - 1, 0))
-        return ceiling * random.uniform(0.5, 1.0)
+        return float(ceiling * random.uniform(0.5, 1.0))
 
     async def _record(self, method: Callable[..., bool], *args: Any, **kwargs: Any) -> None:
         if not await asyncio.to_thread(method, *args, **kwargs):
@@ -402,8 +379,12 @@ class Deliverer:
                 log.warning("429 from Telegram: pausing %.1f s", seconds)
                 at = utcnow() + timedelta(seconds=seconds)
                 await self._record(
-                    self.store.record_retry, outbox_id, worker, at,
-                    f"429 retry_after {seconds:g}", refund=True,
+                    self.store.record_retry,
+                    outbox_id,
+                    worker,
+                    at,
+                    f"429 retry_after {seconds:g}",
+                    refund=True,
                 )
                 return
             except ChatMigrated as error:
@@ -468,13 +449,18 @@ class Deliverer:
         self.stats.failed += 1
         log.info("notice to chat %s failed: %s", message.chat_id, reason)
         await self._record(
-            self.store.record_failed, message.outbox_id, self.worker_id, reason,
+            self.store.record_failed,
+            message.outbox_id,
+            self.worker_id,
+            reason,
             deactivate=deactivate,
         )
 
     async def _retry_or_fail(self, message: ClaimedMessage, reason: str) -> None:
         if message.attempts >= self.max_attempts:
-            await self._fail(message, f"{reason}（已尝试 {message.attempts} 次）", deactivate=False)
+            await self._fail(
+                message, f"{reason}（已尝试 {message.attempts} 次）", deactivate=False
+            )
             return
         self.stats.retried += 1
         at = utcnow() + timedelta(seconds=self._backoff(message.attempts))

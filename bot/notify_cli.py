@@ -1,4 +1,4 @@
-"""``skillbot notify send|status``: queue a notice for the subscribed chats and follow its delivery.
+"""``skillbot notify send|status``: queue a notice for the subscribed chats, follow its delivery.
 
 The CLI only writes to and reads from the database; the running bot (any instance) delivers.
 Times on the command line and on screen are Beijing time (Asia/Shanghai), stored as UTC.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
@@ -40,12 +40,12 @@ def parse_at(value: str) -> datetime:
             raise ValueError(f'无法识别的时间 {value!r}，例如 "2024-03-01 09:00"') from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_TZ)
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def local_time(moment: datetime) -> str:
     """Render a stored UTC time in Beijing time."""
-    return moment.replace(tzinfo=timezone.utc).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    return moment.replace(tzinfo=UTC).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def progress_line(status: NoticeStatus) -> str:
@@ -100,7 +100,11 @@ def _send(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> i
 
 
 def wait_for_notice(
-    store: Store, notice_id: int, out: TextIO, *, interval: float = 1.0,
+    store: Store,
+    notice_id: int,
+    out: TextIO,
+    *,
+    interval: float = 1.0,
     timeout: float | None = None,
 ) -> int:
     """Print progress until nothing is pending; 0 when all delivered, 1 if any failed."""
@@ -143,14 +147,16 @@ def _status(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) ->
     if not statuses:
         print("还没有通知。", file=out)
     for status in statuses:
-        print(f"{progress_line(status)}　{status.topic}　{local_time(status.created_at)}", file=out)
+        print(
+            f"{progress_line(status)}　{status.topic}　{local_time(status.created_at)}", file=out
+        )
     return 0
 
 
 def notify_cli(
     args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
-    """``skillbot notify send TEXT [--topic T] [--at TIME] [--wait]`` and ``notify status [ID]``."""
+    """``skillbot notify send TEXT [--topic T] [--at TIME] [--wait]``; ``notify status [ID]``."""
     out, err = out or sys.stdout, err or sys.stderr
     store = Store()
     try:

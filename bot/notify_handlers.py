@@ -18,7 +18,7 @@ import asyncio
 import html
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import Update
@@ -27,6 +27,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.delivery import TELEGRAM_MESSAGES_PER_SECOND, Deliverer
+from bot.settings import parse_admins
 from knowledge.state import TOPIC_ALL, TOPICS, Store
 
 log = logging.getLogger(__name__)
@@ -51,12 +52,12 @@ class NotifySettings:
     def from_env(cls) -> NotifySettings:
         """Read ``SKILLBOT_ADMINS``, ``SKILLBOT_DELIVERY``, ``SKILLBOT_NOTIFY_RATE`` and
         ``SKILLBOT_DELIVERY_INTERVAL``."""
-        admins = frozenset(
-            int(part) for part in os.environ.get("SKILLBOT_ADMINS", "").replace(" ", "").split(",")
-            if part.lstrip("-").isdigit()
-        )
+        admins = parse_admins(os.environ.get("SKILLBOT_ADMINS", ""))
         delivery = os.environ.get("SKILLBOT_DELIVERY", "1").strip().lower() not in {
-            "0", "false", "no", "off",
+            "0",
+            "false",
+            "no",
+            "off",
         }
         rate = float(os.environ.get("SKILLBOT_NOTIFY_RATE") or TELEGRAM_MESSAGES_PER_SECOND)
         interval = float(os.environ.get("SKILLBOT_DELIVERY_INTERVAL") or 2.0)
@@ -154,7 +155,8 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await _reply(update, NOT_SUBSCRIBED)
     elif info.active:
         await _reply(
-            update, UNSUBSCRIBED_SOME.format(dropped="、".join(known), topics="、".join(info.topics))
+            update,
+            UNSUBSCRIBED_SOME.format(dropped="、".join(known), topics="、".join(info.topics)),
         )
     else:
         await _reply(update, UNSUBSCRIBED)
@@ -209,11 +211,17 @@ def register(
 ) -> Deliverer | None:
     """Add the notice handlers and schedule outbox delivery on the JobQueue.
 
-    ``store`` defaults to ``application.bot_data["store"]`` or a new :class:`Store`;
-    ``deliverer_options`` go to :class:`Deliverer` (tests scale the limits down).  Returns the
-    deliverer (``None`` when ``SKILLBOT_DELIVERY=0``).
+    ``settings`` default to the environment, with the admins of the bot's own settings
+    (``bot_data["settings"]``) when it has them.  ``store`` defaults to
+    ``application.bot_data["store"]`` or a new :class:`Store`.  ``deliverer_options`` go to
+    :class:`Deliverer` (tests scale the limits down).  Returns the deliverer (``None`` when
+    ``SKILLBOT_DELIVERY=0``).
     """
-    settings = settings or NotifySettings.from_env()
+    if settings is None:
+        settings = NotifySettings.from_env()
+        bot_settings = application.bot_data.get("settings")  # bot.settings.Settings, if any
+        if bot_settings is not None and hasattr(bot_settings, "admins"):
+            settings = replace(settings, admins=frozenset(bot_settings.admins))
     if store is None:
         store = application.bot_data.get(STORE_KEY) or Store()
     application.bot_data.setdefault(STORE_KEY, store)

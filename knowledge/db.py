@@ -52,7 +52,7 @@ def normalise_url(url: str) -> str:
     """Send every PostgreSQL URL through psycopg 3 (``postgres://``, ``postgresql://``)."""
     for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -167,7 +167,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def auto_upgrade_enabled() -> bool:
     """Read ``SKILLBOT_DB_AUTO_UPGRADE`` (default on)."""
     return os.environ.get("SKILLBOT_DB_AUTO_UPGRADE", "1").strip().lower() not in {
-        "0", "false", "no", "off",
+        "0",
+        "false",
+        "no",
+        "off",
     }
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -58,7 +58,7 @@ ERROR_MAX_CHARS = 300
 
 def utcnow() -> datetime:
     """Return the current time as naive UTC, the form stored in every table."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 # --- tables ------------------------------------------------------------------------------------
@@ -332,7 +332,9 @@ class Store:
                 session.delete(old_ctx)
             self._migrate_subscription(session, old_id, new_id, now)
 
-    def _migrate_subscription(self, session: Session, old_id: int, new_id: int, now: datetime) -> None:
+    def _migrate_subscription(
+        self, session: Session, old_id: int, new_id: int, now: datetime
+    ) -> None:
         old = session.scalar(select(Subscription).where(Subscription.chat_id == old_id))
         if old is None:
             return
@@ -378,7 +380,9 @@ class Store:
 
     # --- subscriptions ---------------------------------------------------------------------
 
-    def subscribe(self, chat_id: int, chat_type: str, topics: list[str] | tuple[str, ...] = ()) -> SubscriptionInfo:
+    def subscribe(
+        self, chat_id: int, chat_type: str, topics: list[str] | tuple[str, ...] = ()
+    ) -> SubscriptionInfo:
         """Subscribe a chat to ``topics`` (default 全部), adding to what it already has."""
         wanted = set(topics) or {TOPIC_ALL}
         now = utcnow()
@@ -386,8 +390,12 @@ class Store:
             sub = session.scalar(select(Subscription).where(Subscription.chat_id == chat_id))
             if sub is None:
                 sub = Subscription(
-                    chat_id=chat_id, chat_type=chat_type, topics=_topics_column(wanted),
-                    active=True, created_at=now, updated_at=now,
+                    chat_id=chat_id,
+                    chat_type=chat_type,
+                    topics=_topics_column(wanted),
+                    active=True,
+                    created_at=now,
+                    updated_at=now,
                 )
                 session.add(sub)
             else:
@@ -397,7 +405,9 @@ class Store:
                 sub.updated_at = now
             return self._info(sub)
 
-    def unsubscribe(self, chat_id: int, topics: list[str] | tuple[str, ...] = ()) -> SubscriptionInfo | None:
+    def unsubscribe(
+        self, chat_id: int, topics: list[str] | tuple[str, ...] = ()
+    ) -> SubscriptionInfo | None:
         """Drop ``topics`` (all when empty); the subscription ends when none is left."""
         with self._session.begin() as session:
             sub = session.scalar(select(Subscription).where(Subscription.chat_id == chat_id))
@@ -461,8 +471,12 @@ class Store:
                     self._insert(OutboxMessage),
                     [
                         {
-                            "notice_id": notice.id, "subscription_id": sub_id, "chat_id": chat_id,
-                            "state": PENDING, "attempts": 0, "parts_sent": 0,
+                            "notice_id": notice.id,
+                            "subscription_id": sub_id,
+                            "chat_id": chat_id,
+                            "state": PENDING,
+                            "attempts": 0,
+                            "parts_sent": 0,
                             "available_at": send_at,
                         }
                         for sub_id, chat_id in rows
@@ -503,11 +517,15 @@ class Store:
                 failures[notice_id].append((reason or "?", int(n)))
         return [
             NoticeStatus(
-                notice_id=n.id, topic=n.topic, text=n.text, created_at=n.created_at,
+                notice_id=n.id,
+                topic=n.topic,
+                text=n.text,
+                created_at=n.created_at,
                 send_at=n.send_at,
                 delivered=counts[n.id].get(DELIVERED, 0),
                 pending=counts[n.id].get(PENDING, 0) + counts[n.id].get(SENDING, 0),
-                failed=counts[n.id].get(FAILED, 0), merged=counts[n.id].get(MERGED, 0),
+                failed=counts[n.id].get(FAILED, 0),
+                merged=counts[n.id].get(MERGED, 0),
                 failures=tuple(failures[n.id]),
             )
             for n in notices
@@ -535,7 +553,10 @@ class Store:
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids.scalar_subquery()))
             .values(
-                state=SENDING, claimed_by=worker, claimed_at=now, lease_until=now + lease,
+                state=SENDING,
+                claimed_by=worker,
+                claimed_at=now,
+                lease_until=now + lease,
                 attempts=OutboxMessage.attempts + 1,
             )
             .returning(OutboxMessage.id)
@@ -554,9 +575,13 @@ class Store:
             ).all()
             return [
                 ClaimedMessage(
-                    outbox_id=row.id, notice_id=row.notice_id,
-                    subscription_id=row.subscription_id, chat_id=row.chat_id,
-                    chat_type=chat_type, text=text, parts_sent=row.parts_sent,
+                    outbox_id=row.id,
+                    notice_id=row.notice_id,
+                    subscription_id=row.subscription_id,
+                    chat_id=row.chat_id,
+                    chat_type=chat_type,
+                    text=text,
+                    parts_sent=row.parts_sent,
                     attempts=row.attempts,
                 )
                 for row, text, chat_type in rows
@@ -571,13 +596,14 @@ class Store:
 
     def _update_claimed(self, outbox_id: int, worker: str, **values: Any) -> bool:
         with self._session.begin() as session:
-            result = session.execute(
+            updated = session.scalar(
                 update(OutboxMessage)
                 .where(self._own(outbox_id, worker))
                 .values(**values)
+                .returning(OutboxMessage.id)
                 .execution_options(synchronize_session=False)
             )
-            return bool(result.rowcount == 1)
+            return updated is not None
 
     def record_part_sent(
         self, outbox_id: int, worker: str, parts_sent: int, lease: timedelta
@@ -591,8 +617,13 @@ class Store:
         """Mark the row delivered."""
         now = utcnow()
         return self._update_claimed(
-            outbox_id, worker, state=DELIVERED, parts_sent=parts_sent, delivered_at=now,
-            claimed_by=None, last_error=None,
+            outbox_id,
+            worker,
+            state=DELIVERED,
+            parts_sent=parts_sent,
+            delivered_at=now,
+            claimed_by=None,
+            last_error=None,
         )
 
     def record_retry(
@@ -608,7 +639,10 @@ class Store:
 
         ``reason`` (kept for ``notice status``) is left as it was when ``None``."""
         values: dict[str, Any] = {
-            "state": PENDING, "available_at": at, "claimed_by": None, "claimed_at": None,
+            "state": PENDING,
+            "available_at": at,
+            "claimed_by": None,
+            "claimed_at": None,
             "lease_until": None,
         }
         if reason is not None:
@@ -668,7 +702,7 @@ class Store:
         """Return when the next open row becomes claimable (``available_at`` of a pending row,
         ``lease_until`` of one being sent); ``None`` when nothing is open."""
         with self._session() as session:
-            return session.scalar(
+            due: datetime | None = session.scalar(
                 select(
                     func.min(
                         case(
@@ -678,6 +712,7 @@ class Store:
                     )
                 ).where(OutboxMessage.state.in_((PENDING, SENDING)))
             )
+        return due
 
     def open_count(self) -> int:
         """Return how many rows are pending or being sent."""

@@ -32,8 +32,13 @@ async def main() -> None:
     request = HTTPXRequest(connection_pool_size=64, read_timeout=5.0)
     async with Bot(args.token, base_url=args.base_url, request=request) as bot:
         deliverer = Deliverer(
-            bot, store, messages_per_second=args.rate, concurrency=args.concurrency,
-            lease=timedelta(seconds=args.lease), backoff_base=0.05, startup_pause=0.0,
+            bot,
+            store,
+            messages_per_second=args.rate,
+            concurrency=args.concurrency,
+            lease=timedelta(seconds=args.lease),
+            backoff_base=0.05,
+            startup_pause=0.0,
         )
         print("delivering", flush=True)
         await deliverer.run_until_idle(timeout=600)

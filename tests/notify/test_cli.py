@@ -14,7 +14,7 @@ from bot.cli import main
 from bot.delivery import Deliverer
 from bot.notify_cli import notify_cli, parse_at, wait_for_notice
 from knowledge.state import Store
-from tests.support.fake_telegram import Fault, FakeTelegram
+from tests.support.fake_telegram import FakeTelegram, Fault
 
 
 @pytest.fixture(autouse=True)
@@ -40,8 +40,11 @@ def _status(notice_id: int | None = None) -> tuple[int, str]:
 
 
 def test_send_queues_for_the_matching_subscriptions() -> None:
-    assert _send("目录更新")[:2] == (0, "通知 #1 已排队：3 个订阅（主题 全部）\n"
-                                   "由运行中的机器人发送；查看进度：skillbot notify status 1\n")
+    assert _send("目录更新")[:2] == (
+        0,
+        "通知 #1 已排队：3 个订阅（主题 全部）\n"
+        "由运行中的机器人发送；查看进度：skillbot notify status 1\n",
+    )
     code, out, _ = _send("创业补贴", topic="创业")
     assert "2 个订阅" in out
     code, out = _status()

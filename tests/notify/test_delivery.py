@@ -12,14 +12,15 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from bot.delivery import Deliverer, split_message
+from bot.delivery import Deliverer, render_notice
 from knowledge.state import DELIVERED, OutboxMessage, Store, utcnow
-from tests.support.fake_telegram import Call, Fault, FakeTelegram, html_to_text, utf16_len
+from tests.support.fake_telegram import Call, FakeTelegram, Fault, html_to_text, utf16_len
 
 REPO = Path(__file__).resolve().parents[2]
 GROUPS = 120
@@ -121,9 +122,21 @@ async def test_kill_mid_broadcast_then_resume(
     store.queue_notice("报名截止提醒", "全部")
     concurrency = 4
     worker = subprocess.Popen(
-        [sys.executable, "-m", "tests.notify.deliver_worker", database_url, fake.base_url,
-         fake.token, "--concurrency", str(concurrency), "--lease", "3"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "tests.notify.deliver_worker",
+            database_url,
+            fake.base_url,
+            fake.token,
+            "--concurrency",
+            str(concurrency),
+            "--lease",
+            "3",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     try:
@@ -209,7 +222,9 @@ async def test_long_notice_is_split_escaped_and_complete(
     assert "\n".join(html_to_text(c.text) for c in parts) == text.strip()
 
 
-async def test_per_chat_limits(store: Store, fake: FakeTelegram, make_bot: Callable[[], Any]) -> None:
+async def test_per_chat_limits(
+    store: Store, fake: FakeTelegram, make_bot: Callable[[], Any]
+) -> None:
     """A person gets ≤ 1 message per (scaled) interval; a group over its per-minute limit waits."""
     store.subscribe(5, "private")
     store.subscribe(-6, "group")
@@ -222,7 +237,7 @@ async def test_per_chat_limits(store: Store, fake: FakeTelegram, make_bot: Calla
     await deliverer.drain()
     private = [c.time for c in fake.calls("sendMessage", chat_id=5)]
     assert len(private) == 3
-    assert min(b - a for a, b in zip(private, private[1:])) >= 0.19
+    assert min(b - a for a, b in pairwise(private)) >= 0.19
     assert len(fake.calls("sendMessage", chat_id=-6)) == 2
     with store._session() as session:
         (waiting,) = session.scalars(
@@ -232,11 +247,11 @@ async def test_per_chat_limits(store: Store, fake: FakeTelegram, make_bot: Calla
     assert waiting.available_at > utcnow() + timedelta(seconds=50)
 
 
-def test_split_message_respects_entities_and_surrogates() -> None:
-    escaped = html.escape("&" * 5000 + "😀" * 3000, quote=False)
-    parts = split_message(escaped, limit=4096)
-    assert "".join(parts) == escaped
+def test_notice_rendering_escapes_and_never_cuts_an_entity_or_a_surrogate_pair() -> None:
+    text = "&" * 5000 + "😀" * 3000
+    parts = render_notice(text)
+    assert "".join(html.unescape(p) for p in parts) == text
     for part in parts:
         assert utf16_len(part) <= 4096
         assert html.unescape(part).count("&") == part.count("&amp;")  # no entity was cut
-    assert split_message("短通知") == ["短通知"]
+    assert render_notice("  <b>短通知</b>  ") == ["&lt;b&gt;短通知&lt;/b&gt;"]

@@ -17,11 +17,15 @@ GROUP, ADMIN, MEMBER, STAFF = -100, 7, 8, 99
 
 
 @pytest.fixture
-async def app(store: Store, fake: FakeTelegram) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
+async def app(
+    store: Store, fake: FakeTelegram
+) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
     """An initialised Application with the notice handlers; delivery polled every 0.1 s."""
     application = ApplicationBuilder().token(fake.token).base_url(fake.base_url).build()
     register(
-        application, store, settings=NotifySettings(admins=frozenset({STAFF}), interval=0.1),
+        application,
+        store,
+        settings=NotifySettings(admins=frozenset({STAFF}), interval=0.1),
         startup_pause=0.0,
     )
     fake.set_chat_admins(GROUP, [ADMIN], owner=1)
@@ -29,8 +33,13 @@ async def app(store: Store, fake: FakeTelegram) -> AsyncIterator[Application[Any
         yield application
 
 
-async def _send(app: Application[Any, Any, Any, Any, Any, Any], fake: FakeTelegram,
-                chat_id: int, text: str, **kwargs: Any) -> str:
+async def _send(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    fake: FakeTelegram,
+    chat_id: int,
+    text: str,
+    **kwargs: Any,
+) -> str:
     """Process one user message; return the bot's reply in that chat (plain text)."""
     before = len(fake.calls("sendMessage", chat_id=chat_id))
     update = fake.push_message(chat_id, text, **kwargs)
@@ -39,7 +48,9 @@ async def _send(app: Application[Any, Any, Any, Any, Any, Any], fake: FakeTelegr
     return "\n".join(html_to_text(c.text) for c in replies)
 
 
-async def test_group_admin_subscribes_and_unsubscribes(app: Any, fake: FakeTelegram, store: Store) -> None:
+async def test_group_admin_subscribes_and_unsubscribes(
+    app: Any, fake: FakeTelegram, store: Store
+) -> None:
     reply = await _send(app, fake, GROUP, "/subscribe 创业 紧缺", chat_type="group", user_id=ADMIN)
     assert "已订阅" in reply and "创业、紧缺" in reply
     sub = store.subscription(GROUP)
@@ -53,7 +64,9 @@ async def test_group_admin_subscribes_and_unsubscribes(app: Any, fake: FakeTeleg
     assert sub is not None and not sub.active
 
 
-async def test_plain_member_may_not_subscribe_the_group(app: Any, fake: FakeTelegram, store: Store) -> None:
+async def test_plain_member_may_not_subscribe_the_group(
+    app: Any, fake: FakeTelegram, store: Store
+) -> None:
     reply = await _send(app, fake, GROUP, "/subscribe", chat_type="group", user_id=MEMBER)
     assert "只有本群管理员" in reply
     assert store.subscription(GROUP) is None
@@ -75,7 +88,9 @@ async def test_notify_is_for_staff_in_private(app: Any, fake: FakeTelegram, stor
     store.subscribe(GROUP, "group", ["创业"])
     store.subscribe(-200, "group", ["紧缺"])
     assert "只有管理人员" in await _send(app, fake, MEMBER, "/notify 你好")
-    assert "私聊" in await _send(app, fake, GROUP, "/notify 你好", chat_type="group", user_id=STAFF)
+    assert "私聊" in await _send(
+        app, fake, GROUP, "/notify 你好", chat_type="group", user_id=STAFF
+    )
     assert "用法" in await _send(app, fake, STAFF, "/notify")
     reply = await _send(app, fake, STAFF, "/notify 创业 创业补贴申报\n即日起开始")
     assert "已排队：1 个订阅（主题 创业）" in reply
@@ -83,7 +98,9 @@ async def test_notify_is_for_staff_in_private(app: Any, fake: FakeTelegram, stor
     assert (status.topic, status.text) == ("创业", "创业补贴申报\n即日起开始")
 
 
-async def test_group_migration_moves_the_subscription(app: Any, fake: FakeTelegram, store: Store) -> None:
+async def test_group_migration_moves_the_subscription(
+    app: Any, fake: FakeTelegram, store: Store
+) -> None:
     store.subscribe(GROUP, "group")
     for update in fake.push_migration(GROUP, -1_000_000_000_100):
         await app.process_update(Update.de_json(update, app.bot))
@@ -92,7 +109,9 @@ async def test_group_migration_moves_the_subscription(app: Any, fake: FakeTelegr
     assert moved is not None and moved.active
 
 
-async def test_job_queue_delivers_queued_notices(app: Any, fake: FakeTelegram, store: Store) -> None:
+async def test_job_queue_delivers_queued_notices(
+    app: Any, fake: FakeTelegram, store: Store
+) -> None:
     store.subscribe(GROUP, "group")
     store.subscribe(55, "private")
     store.queue_notice("明天起报名", "全部")

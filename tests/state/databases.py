@@ -51,8 +51,10 @@ def temporary_postgres_database() -> Iterator[str]:
     with psycopg.connect(_libpq_url(), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield make_url(_libpq_url(name)).set(drivername="postgresql+psycopg").render_as_string(
-            hide_password=False
+        yield (
+            make_url(_libpq_url(name))
+            .set(drivername="postgresql+psycopg")
+            .render_as_string(hide_password=False)
         )
     finally:
         with psycopg.connect(_libpq_url(), autocommit=True) as conn:

@@ -65,8 +65,17 @@ def test_cli_upgrades_an_empty_database_and_checks_it(
     engine = db.make_engine(database_url)
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
-    assert {"catalogue_entry", "legacy_code", "chat_context", "question_log", "processed_update",
-            "subscription", "notice", "outbox", "alembic_version"} <= tables
+    assert {
+        "catalogue_entry",
+        "legacy_code",
+        "chat_context",
+        "question_log",
+        "processed_update",
+        "subscription",
+        "notice",
+        "outbox",
+        "alembic_version",
+    } <= tables
 
 
 def test_migrations_match_the_models(database_url: str) -> None:

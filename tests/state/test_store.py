@@ -40,7 +40,12 @@ def test_question_log_keeps_text_and_time_only_clipped(store: Store) -> None:
     store.log_question("长" * 5000, "thumbs_down")
     with store._session() as session:
         rows = session.execute(select(QuestionLog)).scalars().all()
-        assert {c.name for c in QuestionLog.__table__.columns} == {"id", "text", "reason", "asked_at"}
+        assert {c.name for c in QuestionLog.__table__.columns} == {
+            "id",
+            "text",
+            "reason",
+            "asked_at",
+        }
     assert rows[0].text == "焊工 技师 补贴多少"
     assert len(rows[1].text) == QUESTION_MAX_CHARS
 
@@ -109,7 +114,11 @@ def test_notice_reaches_its_topic_and_everything_subscribers(store: Store) -> No
     store.unsubscribe(-5)
     notice_id, count = store.queue_notice("创业补贴申报开始", "创业")
     with store._session() as session:
-        chats = set(session.scalars(select(OutboxMessage.chat_id).where(OutboxMessage.notice_id == notice_id)))
+        chats = set(
+            session.scalars(
+                select(OutboxMessage.chat_id).where(OutboxMessage.notice_id == notice_id)
+            )
+        )
     assert (count, chats) == (3, {-1, -2, 4})
     assert store.queue_notice("所有人", "全部")[1] == 4
     status = store.notice_status(notice_id)
@@ -119,7 +128,7 @@ def test_notice_reaches_its_topic_and_everything_subscribers(store: Store) -> No
 def test_migrate_chat_moves_context_and_subscription(store: Store) -> None:
     store.save_context(-100, {"entry": "焊工"})
     store.subscribe(-100, "group", ["创业"])
-    notice_id, _ = store.queue_notice("n", "创业")
+    store.queue_notice("n", "创业")
     store.migrate_chat(-100, SUPERGROUP)
     assert store.get_context(-100) == {}
     assert store.get_context(SUPERGROUP) == {"entry": "焊工"}
@@ -154,9 +163,9 @@ def test_migrate_chat_into_a_subscribed_chat_keeps_one_of_everything(store: Stor
             .where(OutboxMessage.state == "pending")
             .group_by(OutboxMessage.notice_id, OutboxMessage.chat_id)
         ).all()
-        chats = set(session.scalars(
-            select(OutboxMessage.chat_id).where(OutboxMessage.state == "pending")
-        ))
+        chats = set(
+            session.scalars(select(OutboxMessage.chat_id).where(OutboxMessage.state == "pending"))
+        )
     assert sorted(open_rows) == sorted([(both, 1), (only_old, 1)])
     assert chats == {SUPERGROUP}
     status = store.notice_status(both)
