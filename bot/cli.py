@@ -17,7 +17,10 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     if args.jsonl:
         return console.ask_jsonl(sys.stdin, sys.stdout)
     if not args.question:
-        print("用法：skillbot ask \"问题\"  或  skillbot ask --jsonl < questions.jsonl", file=sys.stderr)
+        print(
+            '用法：skillbot ask "问题"  或  skillbot ask --jsonl < questions.jsonl',
+            file=sys.stderr,
+        )
         return 2
     return console.ask_once(" ".join(args.question), sys.stdout)
 
@@ -68,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ask = sub.add_parser("ask", help="回答一个问题；--jsonl 批量问答")
     ask.add_argument("question", nargs="*", help="问题文本")
-    ask.add_argument("--jsonl", action="store_true", help='stdin 每行 {"chat": "...", "text": "..."}')
+    ask.add_argument(
+        "--jsonl", action="store_true", help='stdin 每行 {"chat": "...", "text": "..."}'
+    )
     ask.set_defaults(func=_cmd_ask)
 
     chat = sub.add_parser("chat", help="控制台对话（无需 Telegram token）")

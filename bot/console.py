@@ -41,8 +41,11 @@ def ask_jsonl(inp: IO[str], out: IO[str]) -> int:
             continue
         reply = engine.answer(msg["text"], contexts.get(chat))
         contexts[chat] = reply.context
-        record = {"answer": reply.text(), "understood": reply.understood,
-                  "choices": [c.label for c in reply.choices]}
+        record = {
+            "answer": reply.text(),
+            "understood": reply.understood,
+            "choices": [c.label for c in reply.choices],
+        }
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
         out.flush()
     return 0
@@ -54,7 +57,10 @@ def chat(inp: IO[str], out: IO[str]) -> int:
 
     engine = get_engine()
     interactive = inp.isatty()
-    out.write("技能培训补贴问答（淮人社发〔2024〕22号）。直接输入问题；选项可输入序号；空行或 Ctrl-D 退出。\n")
+    out.write(
+        "技能培训补贴问答（淮人社发〔2024〕22号）。"
+        "直接输入问题；选项可输入序号；空行或 Ctrl-D 退出。\n"
+    )
     if interactive:
         out.write("例如：" + " / ".join(engine.examples[:3]) + "\n")
     context: dict[str, Any] = {}

@@ -32,7 +32,9 @@ def compact(code: str) -> str:
 
 def find_codes(text: str) -> list[str]:
     """Every code in ``text`` (already NFKC-normalised), in order, dashed codes first-class."""
-    found: list[tuple[int, str]] = [(m.start(), "-".join(m.groups())) for m in OCCUPATION.finditer(text)]
+    found: list[tuple[int, str]] = [
+        (m.start(), "-".join(m.groups())) for m in OCCUPATION.finditer(text)
+    ]
     masked = OCCUPATION.sub(lambda m: " " * len(m.group()), text)
     found += [(m.start(), m.group(1)) for m in COMPACT.finditer(masked)]
     found += [(m.start(), m.group().upper()) for m in ENTREPRENEURSHIP.finditer(masked)]

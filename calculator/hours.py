@@ -1,4 +1,5 @@
-"""Class hours: online share (通知第四条), practical share and the 45-minute class hour (附件1备注2).
+"""Class hours: online share (通知第四条), practical share and the 45-minute class hour
+(附件1备注2).
 
 >>> max_online_hours(56)
 22

@@ -39,8 +39,14 @@ def uplift(base: int, percent: int) -> Decimal:
     return Decimal(base) * (100 + percent) / 100
 
 
-def subsidy_for(base: int, level: str, *, shortage: bool, percent: int = UPLIFT_PERCENT,
-                uplift_levels: tuple[str, ...] = UPLIFT_LEVELS) -> Subsidy:
+def subsidy_for(
+    base: int,
+    level: str,
+    *,
+    shortage: bool,
+    percent: int = UPLIFT_PERCENT,
+    uplift_levels: tuple[str, ...] = UPLIFT_LEVELS,
+) -> Subsidy:
     """Subsidy for one level: the base, raised for shortage occupations at 技师 and above."""
     if level not in LEVELS:
         raise InvalidLevel(f"unknown level {level!r}")

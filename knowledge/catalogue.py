@@ -1,4 +1,5 @@
-"""The notice as typed, validated, cached data: catalogue, shortage list, transitions, bases, rules.
+"""The notice as typed, validated, cached data: catalogue, shortage list, transitions, bases,
+rules.
 
 Data files live in ``knowledge/data/<year>/``; next year's notice is new files, not new code.
 Every file is validated on load; a bad file raises :class:`DataError` naming file, row and field.
@@ -176,14 +177,21 @@ def _load_entries(folder: Path, shortage: dict[str, int]) -> tuple[Entry, ...]:
         code = _required(path, n, row, "code")
         if not CODE_PATTERNS[kind].fullmatch(code):
             raise DataError(path, n, "code", f"{code!r} is not a {kind} code")
-        entries.append(Entry(
-            kind=kind, seq=seq, category=category, name=_required(path, n, row, "name"), code=code,
-            online_over_40=_flag(path, n, row, "online_over_40"),
-            green=_flag(path, n, row, "green"), digital=_flag(path, n, row, "digital"),
-            shortage=kind == "qualification" and code in shortage,
-            shortage_seq=shortage.get(code) if kind == "qualification" else None,
-            printed=row.get("printed") or "",
-        ))
+        entries.append(
+            Entry(
+                kind=kind,
+                seq=seq,
+                category=category,
+                name=_required(path, n, row, "name"),
+                code=code,
+                online_over_40=_flag(path, n, row, "online_over_40"),
+                green=_flag(path, n, row, "green"),
+                digital=_flag(path, n, row, "digital"),
+                shortage=kind == "qualification" and code in shortage,
+                shortage_seq=shortage.get(code) if kind == "qualification" else None,
+                printed=row.get("printed") or "",
+            )
+        )
     return tuple(entries)
 
 
@@ -205,31 +213,42 @@ def _load_transitions(folder: Path) -> tuple[Transition, ...]:
         current_code = _required(path, n, row, "current_code")
         if not re.fullmatch(r"\d{7}", current_code):
             raise DataError(path, n, "current_code", f"expected 7 digits, got {current_code!r}")
-        rows.append(Transition(
-            situation=_required(path, n, row, "situation"),
-            current_category=_required(path, n, row, "current_category"),
-            current_code=current_code,
-            current_name=_required(path, n, row, "current_name"),
-            legacy_category=(row.get("legacy_category") or "").strip(),
-            legacy_code=_required(path, n, row, "legacy_code"),
-            legacy_name=_required(path, n, row, "legacy_name"),
-            note=row.get("note") or "",
-        ))
+        rows.append(
+            Transition(
+                situation=_required(path, n, row, "situation"),
+                current_category=_required(path, n, row, "current_category"),
+                current_code=current_code,
+                current_name=_required(path, n, row, "current_name"),
+                legacy_category=(row.get("legacy_category") or "").strip(),
+                legacy_code=_required(path, n, row, "legacy_code"),
+                legacy_name=_required(path, n, row, "legacy_name"),
+                note=row.get("note") or "",
+            )
+        )
     return tuple(rows)
 
 
 def _check_bases(path: Path, bases: Any) -> None:
     if not isinstance(bases, dict):
         raise DataError(path, "-", "-", "expected a mapping")
-    for section in ("certificate", "special_ability", "training_certificate", "entrepreneurship",
-                    "other", "appraisal", "levels"):
+    for section in (
+        "certificate",
+        "special_ability",
+        "training_certificate",
+        "entrepreneurship",
+        "other",
+        "appraisal",
+        "levels",
+    ):
         if section not in bases:
             raise DataError(path, section, section, "section missing")
     for cat, levels in bases["certificate"].items():
         for level in LEVELS:
             cell = levels.get(level)
             if not (isinstance(cell, list) and len(cell) == 2 and isinstance(cell[0], int)):
-                raise DataError(path, f"certificate.{cat}", level, f"expected [amount, hours], got {cell!r}")
+                raise DataError(
+                    path, f"certificate.{cat}", level, f"expected [amount, hours], got {cell!r}"
+                )
 
 
 def _load_aliases(folder: Path, names: set[str]) -> dict[str, tuple[str, ...]]:
@@ -268,7 +287,10 @@ def load_from(folder: Path) -> Knowledge:
     bases = _read_yaml(folder / "subsidy_bases.yaml")
     _check_bases(folder / "subsidy_bases.yaml", bases)
     knowledge = Knowledge(
-        year=year, entries=entries, transitions=_load_transitions(folder), bases=bases,
+        year=year,
+        entries=entries,
+        transitions=_load_transitions(folder),
+        bases=bases,
         rules=_read_yaml(folder / "rules.yaml"),
         entrepreneurship=_read_yaml(folder / "entrepreneurship.yaml"),
         aliases=_load_aliases(folder, {e.name for e in entries}),

@@ -15,27 +15,49 @@ from knowledge.catalogue import Knowledge, load
 from knowledge.db import ensure_schema, make_engine
 from knowledge.models import CatalogueEntry, LegacyCode
 
-EXPORT_FIELDS = ("kind", "seq", "category", "name", "code", "online_over_40", "green", "digital",
-                 "shortage")
+EXPORT_FIELDS = (
+    "kind",
+    "seq",
+    "category",
+    "name",
+    "code",
+    "online_over_40",
+    "green",
+    "digital",
+    "shortage",
+)
 
 
 def sync_year(session: Session, knowledge: Knowledge) -> bool:
     """Make the tables hold exactly the files of ``knowledge.year``; return whether it wrote."""
     year = knowledge.year
-    count = session.scalar(select(func.count()).select_from(CatalogueEntry)
-                           .where(CatalogueEntry.year == year))
-    legacy = session.scalar(select(func.count()).select_from(LegacyCode).where(LegacyCode.year == year))
+    count = session.scalar(
+        select(func.count()).select_from(CatalogueEntry).where(CatalogueEntry.year == year)
+    )
+    legacy = session.scalar(
+        select(func.count()).select_from(LegacyCode).where(LegacyCode.year == year)
+    )
     if count == len(knowledge.entries) and legacy == len(knowledge.transitions):
         return False
     session.execute(delete(CatalogueEntry).where(CatalogueEntry.year == year))
     session.execute(delete(LegacyCode).where(LegacyCode.year == year))
-    session.add_all(CatalogueEntry(year=year, **{f: getattr(e, f) for f in EXPORT_FIELDS})
-                    for e in knowledge.entries)
-    session.add_all(LegacyCode(
-        year=year, situation=t.situation, current_category=t.current_category,
-        current_code=t.current_code, current_name=t.current_name,
-        legacy_category=t.legacy_category, legacy_code=t.legacy_code, legacy_name=t.legacy_name)
-        for t in knowledge.transitions)
+    session.add_all(
+        CatalogueEntry(year=year, **{f: getattr(e, f) for f in EXPORT_FIELDS})
+        for e in knowledge.entries
+    )
+    session.add_all(
+        LegacyCode(
+            year=year,
+            situation=t.situation,
+            current_category=t.current_category,
+            current_code=t.current_code,
+            current_name=t.current_name,
+            legacy_category=t.legacy_category,
+            legacy_code=t.legacy_code,
+            legacy_name=t.legacy_name,
+        )
+        for t in knowledge.transitions
+    )
     session.commit()
     return True
 
@@ -48,8 +70,11 @@ def catalogue_rows(year: str = "2024", url: str | None = None) -> list[dict[str,
         ensure_schema(engine, auto_upgrade=True)
         with Session(engine) as session:
             sync_year(session, knowledge)
-            rows = session.scalars(select(CatalogueEntry).where(CatalogueEntry.year == year)
-                                   .order_by(CatalogueEntry.id)).all()
+            rows = session.scalars(
+                select(CatalogueEntry)
+                .where(CatalogueEntry.year == year)
+                .order_by(CatalogueEntry.id)
+            ).all()
             return [{f: getattr(r, f) for f in EXPORT_FIELDS} for r in rows]
     finally:
         engine.dispose()

@@ -47,6 +47,10 @@ class Answers:
     def _src_entry(self, e: Entry) -> str:
         return f"附件2第{e.seq}项（{KIND_LABEL[e.kind]}）"
 
+    @property
+    def practical_percent(self) -> int:
+        return int(self.p["practical_min_percent"])
+
     def uplift_percent(self) -> int:
         return int(self.p["shortage_uplift_percent"])
 
@@ -56,49 +60,81 @@ class Answers:
         if key in self.k.by_key:
             e = self.k.by_key[key]
             if e.kind == "qualification":
-                return self._qualification_subsidy(e, level) if level else self._qualification_table(e)
+                return (
+                    self._qualification_subsidy(e, level)
+                    if level
+                    else self._qualification_table(e)
+                )
             if e.kind == "special_ability":
                 amount, hours = self.k.bases["special_ability"][e.category]
                 lines = [f"专项职业能力证书 {e.category}类，最低 {hours} 课时"]
                 if level and level != "PASS":
                     lines.append("专项职业能力不分等级，按类别补贴")
-                return Block(f"{e.name}（专项职业能力）：{amount} 元/人", lines,
-                             f"附件1；{self._src_entry(e)}")
+                return Block(
+                    f"{e.name}（专项职业能力）：{amount} 元/人",
+                    lines,
+                    f"附件1；{self._src_entry(e)}",
+                )
             amount, hours = self.k.bases["training_certificate"][e.name]
-            return Block(f"{e.name}（培训合格证书）：{amount} 元/人", [f"最低 {hours} 课时"],
-                         f"附件1；{self._src_entry(e)}")
+            return Block(
+                f"{e.name}（培训合格证书）：{amount} 元/人",
+                [f"最低 {hours} 课时"],
+                f"附件1；{self._src_entry(e)}",
+            )
         if key in self.programmes or key == "cy:B":
             cat = self.category_of(key)
             row = self.k.bases["entrepreneurship"][cat]
-            return Block(f"{self.label(key)}：{row['amount']} 元/人",
-                         [f"创业培训{cat}类（{row['level']}），最低 {row['hours']} 课时",
-                          f"{cat}类包括：{row['certificate']}"], "附件1；通知第三条")
+            return Block(
+                f"{self.label(key)}：{row['amount']} 元/人",
+                [
+                    f"创业培训{cat}类（{row['level']}），最低 {row['hours']} 课时",
+                    f"{cat}类包括：{row['certificate']}",
+                ],
+                "附件1；通知第三条",
+            )
         if key.startswith("o:"):
             row = self.k.bases["other"][key[2:]]
             if row["amount"] is None:
-                return Block(f"{key[2:]}：附件1未规定统一补贴金额",
-                             [f"附件1写明：{row['rule']}，具体金额以属地人社部门的核定为准"], "附件1")
-            return Block(f"{key[2:]}：{row['amount']} 元/人",
-                         [f"{row['certificate']}，最低 {row['hours']} 课时"], "附件1")
+                return Block(
+                    f"{key[2:]}：附件1未规定统一补贴金额",
+                    [f"附件1写明：{row['rule']}，具体金额以属地人社部门的核定为准"],
+                    "附件1",
+                )
+            return Block(
+                f"{key[2:]}：{row['amount']} 元/人",
+                [f"{row['certificate']}，最低 {row['hours']} 课时"],
+                "附件1",
+            )
         return self.local_code(key)
 
     def _qualification_subsidy(self, e: Entry, level: str) -> Block:
         base, min_hours = self.k.bases["certificate"][e.category][level]
         pct = self.uplift_percent()
-        s = subsidy_for(base, level, shortage=e.shortage, percent=pct,
-                        uplift_levels=tuple(self.p["shortage_uplift_levels"]))
+        s = subsidy_for(
+            base,
+            level,
+            shortage=e.shortage,
+            percent=pct,
+            uplift_levels=tuple(self.p["shortage_uplift_levels"]),
+        )
         name = self.levels[level]
         lines = []
         if s.uplifted:
-            lines.append(f"基准 {base} 元（{e.category}类 {name}），列入紧缺型职业目录，"
-                         f"技师及以上上浮 {pct}% → {yuan(s.amount)} 元")
+            lines.append(
+                f"基准 {base} 元（{e.category}类 {name}），列入紧缺型职业目录，"
+                f"技师及以上上浮 {pct}% → {yuan(s.amount)} 元"
+            )
             source = f"附件1；附件3第{e.shortage_seq}项；通知第一条"
         elif e.shortage:
-            lines.append(f"基准 {base} 元（{e.category}类 {name}）；已列入紧缺型职业目录，"
-                         f"但上浮 {pct}% 只适用于技师及以上，{name}按基准执行")
+            lines.append(
+                f"基准 {base} 元（{e.category}类 {name}）；已列入紧缺型职业目录，"
+                f"但上浮 {pct}% 只适用于技师及以上，{name}按基准执行"
+            )
             source = f"附件1；附件3第{e.shortage_seq}项；通知第一条"
         else:
-            lines.append(f"基准 {base} 元（{e.category}类 {name}），未列入紧缺型职业目录，按基准执行")
+            lines.append(
+                f"基准 {base} 元（{e.category}类 {name}），未列入紧缺型职业目录，按基准执行"
+            )
             source = f"附件1；{self._src_entry(e)}"
         lines.append(f"最低课时：{min_hours}" if min_hours else "附件1未列出合格等级的最低课时")
         return Block(f"{e.name} {name}：{yuan(s.amount)} 元/人", lines, source)
@@ -108,16 +144,26 @@ class Answers:
         lines = []
         for level in LEVEL_ORDER:
             base, min_hours = self.k.bases["certificate"][e.category][level]
-            s = subsidy_for(base, level, shortage=e.shortage, percent=pct,
-                            uplift_levels=tuple(self.p["shortage_uplift_levels"]))
+            s = subsidy_for(
+                base,
+                level,
+                shortage=e.shortage,
+                percent=pct,
+                uplift_levels=tuple(self.p["shortage_uplift_levels"]),
+            )
             how = f"（基准 {base} 元 +{pct}%）" if s.uplifted else ""
             hours_text = f"，最低 {min_hours} 课时" if min_hours else ""
             lines.append(f"{self.levels[level]}：{yuan(s.amount)} 元{how}{hours_text}")
-        status = (f"列入紧缺型职业目录（附件3第{e.shortage_seq}项），技师及以上上浮 {pct}%" if e.shortage
-                  else "未列入紧缺型职业目录，按基准执行")
+        status = (
+            f"列入紧缺型职业目录（附件3第{e.shortage_seq}项），技师及以上上浮 {pct}%"
+            if e.shortage
+            else "未列入紧缺型职业目录，按基准执行"
+        )
         lines.append(status)
         head = f"{e.name}（{e.category}类，{e.code}）补贴标准（元/人）："
-        return Block(head, lines, f"附件1；{self._src_entry(e)}" + ("；通知第一条" if e.shortage else ""))
+        return Block(
+            head, lines, f"附件1；{self._src_entry(e)}" + ("；通知第一条" if e.shortage else "")
+        )
 
     # ----- hours and online ------------------------------------------------------------------
     def hours(self, key: str, level: str | None) -> Block:
@@ -127,12 +173,18 @@ class Answers:
             row = self.k.bases["certificate"][e.category]
             if level:
                 h = row[level][1]
-                head = (f"{e.name} {self.levels[level]}：最低 {h} 课时" if h else
-                        f"{e.name} {self.levels[level]}：附件1未列出最低课时")
+                head = (
+                    f"{e.name} {self.levels[level]}：最低 {h} 课时"
+                    if h
+                    else f"{e.name} {self.levels[level]}：附件1未列出最低课时"
+                )
                 return Block(head, [f"{e.category}类；每培训45分钟为1课时"], "附件1")
             lines = [f"{self.levels[lv]}：{row[lv][1]} 课时" for lv in LEVEL_ORDER if row[lv][1]]
-            return Block(f"{e.name}（{e.category}类）最低课时：", [*lines, "合格等级附件1未列出最低课时"],
-                         "附件1")
+            return Block(
+                f"{e.name}（{e.category}类）最低课时：",
+                [*lines, "合格等级附件1未列出最低课时"],
+                "附件1",
+            )
         block = self.subsidy(key, level)
         return Block(block.headline, block.lines, block.source)
 
@@ -151,40 +203,58 @@ class Answers:
         pct = int(self.p["online_max_percent"])
         e = self.k.by_key.get(key)
         if e is None:
-            return Block(f"{self.label(key)}：通知未对其线上课时比例作专门规定",
-                         ["通知第四条的40%规定针对职业（工种）指导目录中的职业（工种）"], "通知第四条")
+            return Block(
+                f"{self.label(key)}：通知未对其线上课时比例作专门规定",
+                ["通知第四条的40%规定针对职业（工种）指导目录中的职业（工种）"],
+                "通知第四条",
+            )
         if e.kind == "special_ability":
             return Block(f"{e.name}：专项职业能力培训原则上采用线下集中培训", [], "附件1备注2")
         if e.online_over_40:
-            return Block(f"{e.name}：可以线上培训，线上课时可超过总课时数的{pct}%",
-                         ["目录中该职业（工种）带“*”标识"], f"通知第四条；{self._src_entry(e)}")
+            return Block(
+                f"{e.name}：可以线上培训，线上课时可超过总课时数的{pct}%",
+                ["目录中该职业（工种）带“*”标识"],
+                f"通知第四条；{self._src_entry(e)}",
+            )
         lines = ["目录中该职业（工种）不带“*”标识，为理论和实操相结合的培训项目"]
         basis = total or self.min_hours_of(key, level)
         if not basis and e.kind == "qualification":
             mins = sorted({h for _, h in self.k.bases["certificate"][e.category].values() if h})
-            lines.append("按最低课时计：" + "；".join(
-                f"{h} 课时线上最多 {hrs.max_online_hours(h, pct)} 课时" for h in mins))
+            lines.append(
+                "按最低课时计："
+                + "；".join(f"{h} 课时线上最多 {hrs.max_online_hours(h, pct)} 课时" for h in mins)
+            )
         if basis:
             which = "总" if total else "最低"
-            lines.append(f"按{which} {basis} 课时计，线上最多 {hrs.max_online_hours(basis, pct)} 课时，"
-                         f"实操不少于 {hrs.min_practical_hours(basis, int(self.p['practical_min_percent']))} 课时")
-        return Block(f"{e.name}：可以线上培训，但线上课时原则上不超过总课时数的{pct}%", lines,
-                     f"通知第四条；附件1备注2；{self._src_entry(e)}")
+            lines.append(
+                f"按{which} {basis} 课时计，线上最多 {hrs.max_online_hours(basis, pct)} 课时，"
+                f"实操不少于 {hrs.min_practical_hours(basis, self.practical_percent)} 课时"
+            )
+        return Block(
+            f"{e.name}：可以线上培训，但线上课时原则上不超过总课时数的{pct}%",
+            lines,
+            f"通知第四条；附件1备注2；{self._src_entry(e)}",
+        )
 
     # ----- code, shortage, transition ------------------------------------------------------
     def code(self, key: str) -> Block:
         """The code of a target."""
         e = self.k.by_key.get(key)
         if e:
-            marks = [m for m, on in (("*", e.online_over_40), ("L", e.green), ("S", e.digital)) if on]
+            marks = [
+                m for m, on in (("*", e.online_over_40), ("L", e.green), ("S", e.digital)) if on
+            ]
             lines = [f"{KIND_LABEL[e.kind]}" + (f"，{e.category}类" if e.category else "")]
             if marks:
                 lines.append(f"目录标识：{' '.join(marks)}（原表写作「{e.printed}」）")
             return Block(f"{e.name}的编码：{e.code}", lines, self._src_entry(e))
         if key in self.programmes:
             p = self.programmes[key]
-            return Block(f"{self.label(key)}的编码：{p['code']}",
-                         [f"马兰花中国创业培训项目，全省统一编码；补贴按创业培训{p['category']}类"], "附件5")
+            return Block(
+                f"{self.label(key)}的编码：{p['code']}",
+                [f"马兰花中国创业培训项目，全省统一编码；补贴按创业培训{p['category']}类"],
+                "附件5",
+            )
         if key == "cy:B":
             return self.local_code(None)
         if key.startswith("o:"):
@@ -196,13 +266,23 @@ class Answers:
         e = self.k.by_key.get(key)
         pct = self.uplift_percent()
         if e and e.shortage:
-            return Block(f"是，{e.name}属于紧缺型职业（工种）",
-                         [f"列入《淮安市2024年高技能人才培训补贴紧缺型职业（工种）指导目录》第{e.shortage_seq}项",
-                          f"技师及以上补贴标准在基准上提高{pct}%"], "附件3；通知第一条")
+            return Block(
+                f"是，{e.name}属于紧缺型职业（工种）",
+                [
+                    f"列入《淮安市2024年高技能人才培训补贴紧缺型职业（工种）指导目录》第{e.shortage_seq}项",
+                    f"技师及以上补贴标准在基准上提高{pct}%",
+                ],
+                "附件3；通知第一条",
+            )
         name = e.name if e else self.label(key)
-        why = ("附件3只收录职业（工种），专项职业能力和培训合格证书不在其中" if e and e.kind != "qualification"
-               else "附件3中没有该职业（工种）")
-        return Block(f"否，{name}不属于紧缺型职业（工种）", [why, "补贴按附件1基准执行，不上浮"], "附件3")
+        why = (
+            "附件3只收录职业（工种），专项职业能力和培训合格证书不在其中"
+            if e and e.kind != "qualification"
+            else "附件3中没有该职业（工种）"
+        )
+        return Block(
+            f"否，{name}不属于紧缺型职业（工种）", [why, "补贴按附件1基准执行，不上浮"], "附件3"
+        )
 
     def transition(self, key: str) -> Block:
         """附件4 rows for a current occupation."""
@@ -212,8 +292,11 @@ class Answers:
         compact = e.code.replace("-", "")
         rows = [t for t in self.k.transitions if t.current_code == compact]
         if not rows:
-            return Block(f"{e.name}（{e.code}）：附件4对照表中没有它的过渡信息",
-                         ["名称和编码按《职业分类大典（2022年版）》执行"], "附件4；通知第一条")
+            return Block(
+                f"{e.name}（{e.code}）：附件4对照表中没有它的过渡信息",
+                ["名称和编码按《职业分类大典（2022年版）》执行"],
+                "附件4；通知第一条",
+            )
         lines = []
         for t in rows:
             cat = f"{t.legacy_category}类 " if t.legacy_category else ""
@@ -223,13 +306,19 @@ class Answers:
         return Block(f"现行目录名称：{e.name}（{e.code}）", lines, "附件4；通知第五条")
 
     # ----- entrepreneurship ------------------------------------------------------------------
-    def local_code(self, key: str | None, city: str | None = None, seq: int | None = None) -> Block:
+    def local_code(
+        self, key: str | None, city: str | None = None, seq: int | None = None
+    ) -> Block:
         """Local personalised entrepreneurship codes JCB + city + seq (附件5)."""
         cities: list[str] = self.k.entrepreneurship["cities"]
         rule = self.k.entrepreneurship["local_rule"]
         if key and key.startswith("JCB") and len(key) == 8:
             num, s = int(key[3:5]), int(key[6:8])
-            where = f"{cities[num - 1]}市" if 1 <= num <= len(cities) else "（市级代码超出江苏13个设区市）"
+            where = (
+                f"{cities[num - 1]}市"
+                if 1 <= num <= len(cities)
+                else "（市级代码超出江苏13个设区市）"
+            )
             return Block(f"{key}：{where}第{s}个地方个性化创业培训项目", [rule], "附件5")
         if city:
             n = cities.index(city) + 1
@@ -239,13 +328,21 @@ class Answers:
             if city not in self.k.entrepreneurship["cities_stated_in_notice"]:
                 lines.append("附件5只写明南京01、无锡02、淮安08，其余按江苏省设区市排列顺序推得")
             return Block(f"{city}市第{s}个地方个性化创业培训项目编码：{code}", lines, "附件5")
-        return Block("地方个性化创业培训项目编码：JCB+市级代码+序号", [rule, "例如淮安市第1个：JCB08-01"], "附件5")
+        return Block(
+            "地方个性化创业培训项目编码：JCB+市级代码+序号",
+            [rule, "例如淮安市第1个：JCB08-01"],
+            "附件5",
+        )
 
     def entrepreneurship_overview(self) -> Block:
         lines = []
         for cat, row in self.k.bases["entrepreneurship"].items():
-            codes = "、".join(f"{self.label(c)} {c}" for c, p in self.programmes.items() if p["category"] == cat)
-            lines.append(f"{cat}类 {row['level']}：{row['amount']} 元/人，最低 {row['hours']} 课时；{codes}")
+            codes = "、".join(
+                f"{self.label(c)} {c}" for c, p in self.programmes.items() if p["category"] == cat
+            )
+            lines.append(
+                f"{cat}类 {row['level']}：{row['amount']} 元/人，最低 {row['hours']} 课时；{codes}"
+            )
         lines.append(self.k.clause("entrepreneurship_order")["text"])
         return Block("创业培训补贴与编码：", lines, "附件1；附件5；通知第三条")
 
@@ -258,26 +355,39 @@ class Answers:
         result = eligible([a], b)
         row = self.k.bases["entrepreneurship"][b]
         if result.subsidised:
-            return Block(f"{self.label(second)}可以享受补贴：{row['amount']} 元/人",
-                         [f"先参加{a}类、再参加{b}类，符合由低到高逐级参加的要求"], "通知第三条；附件1")
-        why = (f"先参加高类别（{a}类 {self.label(first)}）、后参加低类别（{b}类）培训项目的，对低类别培训项目不予补贴"
-               if result.reason == "lower_after_higher" else
-               f"{self.label(first)}与{self.label(second)}同属{b}类，参加同一类别培训项目只可享受一次职业培训补贴")
+            return Block(
+                f"{self.label(second)}可以享受补贴：{row['amount']} 元/人",
+                [f"先参加{a}类、再参加{b}类，符合由低到高逐级参加的要求"],
+                "通知第三条；附件1",
+            )
+        why = (
+            f"先参加高类别（{a}类 {self.label(first)}）、后参加低类别（{b}类）培训项目的，"
+            "对低类别培训项目不予补贴"
+            if result.reason == "lower_after_higher"
+            else f"{self.label(first)}与{self.label(second)}同属{b}类，"
+            "参加同一类别培训项目只可享受一次职业培训补贴"
+        )
         return Block(f"{self.label(second)}不予补贴", [why], "通知第三条")
 
     # ----- level-only and policy --------------------------------------------------------------
     def appraisal(self, level: str | None) -> Block:
         table: dict[str, int] = self.k.bases["appraisal"]
         if level and level in table:
-            return Block(f"{self.levels[level]}职业技能鉴定补贴：{appraisal_subsidy(table, level)} 元/人", [], "附件1")
+            return Block(
+                f"{self.levels[level]}职业技能鉴定补贴：{appraisal_subsidy(table, level)} 元/人",
+                [],
+                "附件1",
+            )
         lines = [f"{self.levels[lv]}：{amount} 元" for lv, amount in table.items()]
         if level == "PASS":
             lines.append("附件1未列出合格等级的鉴定补贴")
         return Block("职业技能鉴定补贴（元/人）：", lines, "附件1")
 
     def special_overview(self) -> Block:
-        lines = [f"{cat}类：{amount} 元/人，最低 {hours} 课时"
-                 for cat, (amount, hours) in self.k.bases["special_ability"].items()]
+        lines = [
+            f"{cat}类：{amount} 元/人，最低 {hours} 课时"
+            for cat, (amount, hours) in self.k.bases["special_ability"].items()
+        ]
         lines.append(self.k.clause("special_offline")["text"] + "（附件1备注2）")
         return Block("专项职业能力证书补贴（按附件2所列类别）：", lines, "附件1")
 
@@ -287,7 +397,10 @@ class Answers:
             if level:
                 lines.append(f"{cat}类 {self.levels[level]}：{row[level][0]} 元")
             else:
-                lines.append(f"{cat}类：" + "，".join(f"{self.levels[lv]} {row[lv][0]}" for lv in LEVEL_ORDER))
+                lines.append(
+                    f"{cat}类："
+                    + "，".join(f"{self.levels[lv]} {row[lv][0]}" for lv in LEVEL_ORDER)
+                )
         lines.append("紧缺型职业（工种）技师及以上再上浮10%；请告诉我具体工种，我来算")
         return Block("职业资格/职业技能等级证书补贴基准（元/人）：", lines, "附件1；通知第一条")
 
@@ -300,8 +413,11 @@ class Answers:
         extra = []
         if used is not None:
             extra.append(f"您已申领 {used} 次，今年还可申领 {remaining_claims(used, limit)} 次")
-        return Block(f"每年最多申领 {limit} 次培训补贴", [self.k.clause("claims_per_year")["text"], *extra],
-                     "通知第一条")
+        return Block(
+            f"每年最多申领 {limit} 次培训补贴",
+            [self.k.clause("claims_per_year")["text"], *extra],
+            "通知第一条",
+        )
 
     def class_hour(self, minutes: int | None) -> Block:
         per = int(self.p["minutes_per_class_hour"])
@@ -311,5 +427,8 @@ class Answers:
     def marks(self) -> Block:
         pct = int(self.p["online_max_percent"])
         c = self.k.clause("marks")
-        return Block(f"带“*”的职业（工种）线上培训课时可超过总课时数的{pct}%；不带“*”的原则上不超过{pct}%",
-                     [c["text"]], "通知第四条；附件2")
+        return Block(
+            f"带“*”的职业（工种）线上培训课时可超过总课时数的{pct}%；不带“*”的原则上不超过{pct}%",
+            [c["text"]],
+            "通知第四条；附件2",
+        )

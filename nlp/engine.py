@@ -20,10 +20,28 @@ from nlp.normalise import normalise
 from nlp.reply import Block, Choice, Reply
 from nlp.understand import TARGET_INTENTS, Query, parse
 
-POLICY_INTENTS = ("special", "claims", "institution", "fraud", "effective", "class_hour", "practical", "marks",
-                  "lookup", "employee", "categories", "contacts", "offline", "appraisal",
-                  "entrepreneurship", "help", "greeting")
-ACCEPT_SCORE = 80  # fuzzy: answer (saying what was assumed) only above this and with a clear margin
+POLICY_INTENTS = (
+    "special",
+    "claims",
+    "institution",
+    "fraud",
+    "effective",
+    "class_hour",
+    "practical",
+    "marks",
+    "lookup",
+    "employee",
+    "categories",
+    "contacts",
+    "offline",
+    "appraisal",
+    "entrepreneurship",
+    "help",
+    "greeting",
+)
+ACCEPT_SCORE = (
+    80  # fuzzy: answer (saying what was assumed) only above this and with a clear margin
+)
 ACCEPT_MARGIN = 5
 SUGGEST_SCORE = 45
 _ORDER_WORDS = re.compile(r"先|再|然后|之后|以后|后来|后参加|参加过|上过|学过|读过")
@@ -67,14 +85,18 @@ class Engine:
         normalise("電焊工")
 
     # ----- public API -------------------------------------------------------------------------
-    def answer(self, text: object, context: dict[str, Any] | None = None,
-               intent: str | None = None) -> Reply:
+    def answer(
+        self, text: object, context: dict[str, Any] | None = None, intent: str | None = None
+    ) -> Reply:
         """Answer one message, given the chat's context; ``intent`` forces the topic (commands)."""
         ctx = _clean_context(context)
         norm = normalise(text)
         if not norm:
-            return Reply([Block("请直接输入问题，例如：焊工考技师能补多少？", self._help_lines())],
-                         understood=False, context=ctx)
+            return Reply(
+                [Block("请直接输入问题，例如：焊工考技师能补多少？", self._help_lines())],
+                understood=False,
+                context=ctx,
+            )
         q = parse(norm, self.k, self.lexicon, self.index)
         if intent in TARGET_INTENTS or intent == "entrepreneurship":
             q.intents = [intent] + [i for i in q.intents if i != intent]
@@ -93,12 +115,20 @@ class Engine:
             if 0 <= idx < len(self.examples):
                 return self.answer(self.examples[idx], ctx)
         elif verb == "pick" and self._valid_key(arg):
-            q = Query(text="", targets=[arg], intents=list(pending.get("intents") or []),
-                      level=pending.get("level"))
+            q = Query(
+                text="",
+                targets=[arg],
+                intents=list(pending.get("intents") or []),
+                level=pending.get("level"),
+            )
             return self._respond(q, {k: v for k, v in ctx.items() if k != "pending"})
         elif verb == "lv" and arg in self.a.levels and ctx.get("targets"):
-            q = Query(text="", targets=list(ctx["targets"]), intents=list(ctx.get("intents") or []),
-                      level=arg)
+            q = Query(
+                text="",
+                targets=list(ctx["targets"]),
+                intents=list(ctx.get("intents") or []),
+                level=arg,
+            )
             return self._respond(q, ctx)
         return Reply([Block("这个按钮已失效，请重新提问。")], understood=False, context=ctx)
 
@@ -118,32 +148,54 @@ class Engine:
                     keys += [k for k in group if k not in keys and score >= SUGGEST_SCORE]
         cards = []
         for key in keys[:limit]:
-            sub = Query(text=q.text, targets=[key], intents=[i for i in q.intents if i in TARGET_INTENTS],
-                        level=q.level)
+            sub = Query(
+                text=q.text,
+                targets=[key],
+                intents=[i for i in q.intents if i in TARGET_INTENTS],
+                level=q.level,
+            )
             reply = self._respond(sub, {})
-            cards.append(Card(id=key, title=self.a.label(key),
-                              description=reply.blocks[0].headline if reply.blocks else "",
-                              reply=reply))
+            cards.append(
+                Card(
+                    id=key,
+                    title=self.a.label(key),
+                    description=reply.blocks[0].headline if reply.blocks else "",
+                    reply=reply,
+                )
+            )
         return cards
 
     def help_reply(self) -> Reply:
         """What can be asked."""
-        return Reply([Block("我可以回答淮安市2024年政府补贴性职业技能培训（淮人社发〔2024〕22号）的问题：",
-                            self._help_lines(), "淮人社发〔2024〕22号")])
+        return Reply(
+            [
+                Block(
+                    "我可以回答淮安市2024年政府补贴性职业技能培训（淮人社发〔2024〕22号）的问题：",
+                    self._help_lines(),
+                    "淮人社发〔2024〕22号",
+                )
+            ]
+        )
 
     # ----- internals -----------------------------------------------------------------------
     def _help_lines(self) -> list[str]:
-        return ["· 补贴标准：焊工考技师能补多少？/ 钳工补贴多少",
-                "· 最低课时和线上比例：茶艺师可以线上培训吗？/ 车工中级最少多少课时",
-                "· 编码：车工的职业编码 / 4-03-02-07是什么工种 / GYB编码",
-                "· 紧缺工种与上浮：车工是紧缺工种吗？",
-                "· 新旧名称编码对照：评茶员现在叫什么 / 旧编码6209900",
-                "· 鉴定补贴、创业培训、每年申领次数等政策",
-                "可以接着追问，例如“那三级呢”“这个是紧缺的吗”。"]
+        return [
+            "· 补贴标准：焊工考技师能补多少？/ 钳工补贴多少",
+            "· 最低课时和线上比例：茶艺师可以线上培训吗？/ 车工中级最少多少课时",
+            "· 编码：车工的职业编码 / 4-03-02-07是什么工种 / GYB编码",
+            "· 紧缺工种与上浮：车工是紧缺工种吗？",
+            "· 新旧名称编码对照：评茶员现在叫什么 / 旧编码6209900",
+            "· 鉴定补贴、创业培训、每年申领次数等政策",
+            "可以接着追问，例如“那三级呢”“这个是紧缺的吗”。",
+        ]
 
     def _valid_key(self, key: str) -> bool:
-        return (key in self.k.by_key or key in self.a.programmes or key == "cy:B"
-                or (key.startswith("o:") and key[2:] in self.k.bases["other"]))
+        return (
+            key in self.k.by_key
+            or key in self.a.programmes
+            or key == "cy:B"
+            or (key.startswith("o:") and key[2:] in self.k.bases["other"])
+        )
 
     def _signature(self, key: str) -> tuple[Any, ...]:
         e = self.k.by_key.get(key)
@@ -159,8 +211,10 @@ class Engine:
                 if keys[0] not in q.targets:
                     q.targets.append(keys[0])
                 names = "；".join(self.a.label(k) for k in keys)
-                notes.append(f"「{term}」对应目录中{len(keys)}个条目（{names}），编码、类别和紧缺情况相同，"
-                             "以下回答对它们都适用")
+                notes.append(
+                    f"「{term}」对应目录中{len(keys)}个条目（{names}），编码、类别和紧缺情况相同，"
+                    "以下回答对它们都适用"
+                )
             elif not q.targets:
                 return self._ask_which(term, keys, q, ctx)
         # 2. nothing named: typo, unknown occupation, follow-up or a policy question
@@ -168,8 +222,11 @@ class Engine:
         policy = [i for i in q.intents if i in POLICY_INTENTS]
         if not q.targets and not q.unknown_codes and not (q.city and _wants_local(q)):
             needs_target = not policy
-            content = (self.index.content_words(q.text_rest)  # type: ignore[attr-defined]
-                       if needs_target and q.text else [])
+            content = (
+                self.index.content_words(q.text_rest)  # type: ignore[attr-defined]
+                if needs_target and q.text
+                else []
+            )
             if content:
                 found = self._fuzzy(content)
                 if isinstance(found, Reply):
@@ -177,7 +234,11 @@ class Engine:
                     return found
                 q.targets.append(found[0])
                 notes.append(found[1])
-            elif ctx.get("targets") and needs_target and (q.level or target_intents or not q.intents):
+            elif (
+                ctx.get("targets")
+                and needs_target
+                and (q.level or target_intents or not q.intents)
+            ):
                 q.targets = list(ctx["targets"])
                 q.follow_up = True
         # 3. inherit the topic and level of the conversation for short follow-ups
@@ -190,13 +251,18 @@ class Engine:
             q.level = ctx.get("level")
         blocks = self._blocks(q, target_intents, policy)
         if not blocks:
-            return Reply([Block("抱歉，我没能理解这个问题。", self._help_lines())], understood=False,
-                         context=ctx)
+            return Reply(
+                [Block("抱歉，我没能理解这个问题。", self._help_lines())],
+                understood=False,
+                context=ctx,
+            )
         if notes:
             blocks[0].lines[:0] = notes
-        new_ctx = {"targets": q.targets[:5] or ctx.get("targets", []),
-                   "intents": target_intents or ctx.get("intents", []),
-                   "level": q.level or (ctx.get("level") if not q.targets else None)}
+        new_ctx = {
+            "targets": q.targets[:5] or ctx.get("targets", []),
+            "intents": target_intents or ctx.get("intents", []),
+            "level": q.level or (ctx.get("level") if not q.targets else None),
+        }
         choices = self._level_choices(q, target_intents)
         return Reply(blocks, choices=choices, context=_clean_context(new_ctx))
 
@@ -204,9 +270,15 @@ class Engine:
         a = self.a
         blocks: list[Block] = []
         for code in q.unknown_codes:
-            blocks.append(Block(f"未找到编码 {code}",
-                                ["附件2目录和附件4对照表中都没有这个编码；请核对后再问，或直接输入职业（工种）名称"],
-                                "附件2；附件4"))
+            blocks.append(
+                Block(
+                    f"未找到编码 {code}",
+                    [
+                        "附件2目录和附件4对照表中都没有这个编码；请核对后再问，或直接输入职业（工种）名称"
+                    ],
+                    "附件2；附件4",
+                )
+            )
         programmes = [k for k in q.targets if k in a.programmes or k == "cy:B"]
         if len(programmes) >= 2 and _ORDER_WORDS.search(q.text):
             blocks.append(a.eligibility(programmes[-2], programmes[-1]))
@@ -215,16 +287,24 @@ class Engine:
         if len(programmes) == 1 and (repeated or _AGAIN_WORDS.search(q.text)):
             blocks.append(a.eligibility(programmes[0], programmes[0]))
             return blocks
-        if q.city and _wants_local(q) and not [k for k in q.targets if k.startswith("JCB") and len(k) == 8]:
+        if (
+            q.city
+            and _wants_local(q)
+            and not [k for k in q.targets if k.startswith("JCB") and len(k) == 8]
+        ):
             blocks.append(a.local_code(None, q.city, q.ordinal))
             return blocks
-        only_policy = "appraisal" in policy and not target_intents  # 鉴定补贴 depends on the level only
+        only_policy = (
+            "appraisal" in policy and not target_intents
+        )  # 鉴定补贴 depends on the level only
         for key in [] if only_policy else q.targets[:5]:
             if key in q.code_notes and q.code_notes[key] != "local" and not target_intents:
                 blocks.append(Block(q.code_notes[key], [], "附件4"))
             for intent in target_intents or ["summary"]:
                 blocks.append(self._target_block(key, intent, q))
-        covered = ("marks", "categories", "offline", "special", "help", "greeting") if q.targets else ()
+        covered = (
+            ("marks", "categories", "offline", "special", "help", "greeting") if q.targets else ()
+        )
         for intent in policy:
             block = None if intent in covered else self._policy_block(intent, q)
             if block:
@@ -265,9 +345,16 @@ class Engine:
 
     def _policy_block(self, intent: str, q: Query) -> Block | None:
         a = self.a
-        simple = {"institution": "institutions", "fraud": "fraud", "effective": "effective",
-                  "lookup": "certificate_lookup", "employee": "employee_upgrade",
-                  "categories": "categories", "contacts": "contacts", "offline": "special_offline"}
+        simple = {
+            "institution": "institutions",
+            "fraud": "fraud",
+            "effective": "effective",
+            "lookup": "certificate_lookup",
+            "employee": "employee_upgrade",
+            "categories": "categories",
+            "contacts": "contacts",
+            "offline": "special_offline",
+        }
         if intent in simple:
             return a.clause(simple[intent])
         if intent == "claims":
@@ -279,8 +366,10 @@ class Engine:
         if intent == "practical":
             extra = []
             if q.total_hours:
-                extra.append(f"总 {q.total_hours} 课时，实操不少于 "
-                             f"{min_practical_hours(q.total_hours, int(a.p['practical_min_percent']))} 课时")
+                extra.append(
+                    f"总 {q.total_hours} 课时，实操不少于 "
+                    f"{min_practical_hours(q.total_hours, int(a.p['practical_min_percent']))} 课时"
+                )
             return a.clause("practical", extra)
         if intent == "marks":
             return a.marks()
@@ -298,18 +387,29 @@ class Engine:
         a = self.a
         if intent == "shortage":
             listed = len({e.code for e in self.k.entries if e.shortage})
-            return a.clause("shortage_uplift", [f"附件3共列出 {listed} 个紧缺型职业（工种）；告诉我工种名称即可查询"])
+            return a.clause(
+                "shortage_uplift",
+                [f"附件3共列出 {listed} 个紧缺型职业（工种）；告诉我工种名称即可查询"],
+            )
         if intent == "online":
             extra = []
             if q.total_hours:
                 pct = int(a.p["online_max_percent"])
-                extra.append(f"总 {q.total_hours} 课时时，线上最多 {max_online_hours(q.total_hours, pct)} 课时")
+                extra.append(
+                    f"总 {q.total_hours} 课时时，"
+                    f"线上最多 {max_online_hours(q.total_hours, pct)} 课时"
+                )
             return a.clause("online", extra)
         if intent == "subsidy":
             return a.bases_overview(q.level)
         if intent == "hours":
-            return a.class_hour(q.minutes) if q.minutes else a.clause("class_hour", [
-                "最低课时因项目和等级而异（附件1）：请告诉我具体工种和等级"])
+            return (
+                a.class_hour(q.minutes)
+                if q.minutes
+                else a.clause(
+                    "class_hour", ["最低课时因项目和等级而异（附件1）：请告诉我具体工种和等级"]
+                )
+            )
         if intent == "code":
             return a.clause("classification")
         if intent == "transition":
@@ -323,7 +423,9 @@ class Engine:
             _, score, keys = whole[0]
             runner = next((s for _, s, ks in whole[1:] if ks != keys), 0.0)
             if score >= ACCEPT_SCORE and score - runner >= ACCEPT_MARGIN and len(keys) == 1:
-                return keys[0], f"目录中没有「{phrase}」，按最接近的「{self.a.label(keys[0])}」回答"
+                return keys[
+                    0
+                ], f"目录中没有「{phrase}」，按最接近的「{self.a.label(keys[0])}」回答"
         best = list(whole) + self.index.fuzzy(phrase, loose=True)
         for word in words:
             if word != phrase and len(word) >= 2:
@@ -334,13 +436,17 @@ class Engine:
             for key in keys:
                 if score >= SUGGEST_SCORE and key not in suggestions:
                     suggestions.append(key)
-        lines = ["《淮安市2024年政府补贴性职业技能培训职业（工种）指导目录》（附件2）中没有收录它，"
-                 "无法给出补贴标准，请核对名称或咨询当地人社部门"]
+        lines = [
+            "《淮安市2024年政府补贴性职业技能培训职业（工种）指导目录》（附件2）中没有收录它，"
+            "无法给出补贴标准，请核对名称或咨询当地人社部门"
+        ]
         if suggestions:
             lines.append("最接近的条目：" + "、".join(self.a.label(k) for k in suggestions[:3]))
-        return Reply([Block(f"未找到「{phrase}」", lines, "附件2")],
-                     choices=[Choice(self.a.label(k)[:30], f"pick:{k}") for k in suggestions[:3]],
-                     understood=False)
+        return Reply(
+            [Block(f"未找到「{phrase}」", lines, "附件2")],
+            choices=[Choice(self.a.label(k)[:30], f"pick:{k}") for k in suggestions[:3]],
+            understood=False,
+        )
 
     def _ask_which(self, term: str, keys: tuple[str, ...], q: Query, ctx: dict[str, Any]) -> Reply:
         lines = []
@@ -352,17 +458,26 @@ class Engine:
         new_ctx["intents"] = [i for i in q.intents if i in TARGET_INTENTS]
         new_ctx["level"] = q.level
         new_ctx["pending"] = {"intents": new_ctx["intents"], "level": q.level}
-        return Reply([Block(f"「{term}」对应目录中多个条目，答案不同，请选择：", lines, "附件2")],
-                     choices=[Choice(self.a.label(k)[:30], f"pick:{k}") for k in keys[:8]],
-                     context=_clean_context(new_ctx))
+        return Reply(
+            [Block(f"「{term}」对应目录中多个条目，答案不同，请选择：", lines, "附件2")],
+            choices=[Choice(self.a.label(k)[:30], f"pick:{k}") for k in keys[:8]],
+            context=_clean_context(new_ctx),
+        )
 
     def _level_choices(self, q: Query, intents: list[str]) -> list[Choice]:
-        if q.level or len(q.targets) != 1 or not set(intents or ["summary"]) & {"subsidy", "summary", "hours"}:
+        if (
+            q.level
+            or len(q.targets) != 1
+            or not set(intents or ["summary"]) & {"subsidy", "summary", "hours"}
+        ):
             return []
         e = self.k.by_key.get(q.targets[0])
         if not e or e.kind != "qualification":
             return []
-        return [Choice(self.a.levels[lv].split("（")[0], f"lv:{lv}") for lv in ("L1", "L2", "L3", "L4", "L5")]
+        return [
+            Choice(self.a.levels[lv].split("（")[0], f"lv:{lv}")
+            for lv in ("L1", "L2", "L3", "L4", "L5")
+        ]
 
 
 def _wants_local(q: Query) -> bool:
@@ -385,9 +500,12 @@ def _clean_context(context: object) -> dict[str, Any]:
         out["level"] = level
     pending = context.get("pending")
     if isinstance(pending, dict):
-        out["pending"] = {"intents": [i for i in pending.get("intents") or [] if i in TARGET_INTENTS],
-                          "level": pending.get("level") if pending.get("level") in
-                          ("L1", "L2", "L3", "L4", "L5", "PASS") else None}
+        out["pending"] = {
+            "intents": [i for i in pending.get("intents") or [] if i in TARGET_INTENTS],
+            "level": pending.get("level")
+            if pending.get("level") in ("L1", "L2", "L3", "L4", "L5", "PASS")
+            else None,
+        }
     return out
 
 

@@ -1,4 +1,5 @@
-"""Level words, intent keywords and filler words as data (nlp/data/lexicon.yaml), checked on load."""
+"""Level words, intent keywords and filler words as data (nlp/data/lexicon.yaml), checked
+on load."""
 
 from __future__ import annotations
 
@@ -37,7 +38,9 @@ def load(path: Path = PATH) -> Lexicon:
         for word in words:
             key = str(word).casefold()
             if key in owner:
-                raise DataError(path, f"intents.{intent}", key, f"already a keyword of {owner[key]}")
+                raise DataError(
+                    path, f"intents.{intent}", key, f"already a keyword of {owner[key]}"
+                )
             owner[key] = intent
     return Lexicon(
         levels=tuple(sorted(levels, key=lambda p: -len(p[0]))),

@@ -102,7 +102,7 @@ class TermIndex:
             for length in self.lengths:
                 if i + length > n:
                     continue
-                term = text[i:i + length]
+                term = text[i : i + length]
                 found = self.terms.get(term)
                 if found and not self._glued_ascii(text, i, i + length):
                     hits.append(Hit(i, i + length, term, found[0], found[1]))
@@ -147,8 +147,11 @@ class TermIndex:
         """The stretch of ``text`` that could name an occupation, as words: from the first to the
         last word that is not filler, a level or an intent word (single characters in between kept,
         so a typo inside a name stays in the phrase)."""
-        skip = self.lexicon.filler | {w for w, _ in self.lexicon.levels} | {
-            w for w, _ in self.lexicon.intents}
+        skip = (
+            self.lexicon.filler
+            | {w for w, _ in self.lexicon.levels}
+            | {w for w, _ in self.lexicon.intents}
+        )
         tokens: list[str] = []
         for tok in self.tokenizer.lcut(text):
             tok = tok.strip()
@@ -158,27 +161,44 @@ class TermIndex:
                 tokens[-1] += tok  # jieba splits "gps" around the user word "ps": glue it back
             else:
                 tokens.append(tok)
-        content = [i for i, tok in enumerate(tokens)
-                   if len(tok) >= 2 and tok not in skip and not tok.isdigit()
-                   and re.search(r"[\u4e00-\u9fffa-z]", tok)]
+        content = [
+            i
+            for i, tok in enumerate(tokens)
+            if len(tok) >= 2
+            and tok not in skip
+            and not tok.isdigit()
+            and re.search(r"[\u4e00-\u9fffa-z]", tok)
+        ]
         if not content:
             return []
         first, last = content[0], content[-1]
         while first > 0 and len(tokens[first - 1]) == 1 and tokens[first - 1] not in skip:
             first -= 1
-        while last + 1 < len(tokens) and len(tokens[last + 1]) == 1 and tokens[last + 1] not in skip:
+        while (
+            last + 1 < len(tokens) and len(tokens[last + 1]) == 1 and tokens[last + 1] not in skip
+        ):
             last += 1
-        return [tok for tok in tokens[first:last + 1]
-                if tok and tok not in skip and re.search(r"[\u4e00-\u9fffa-z]", tok)]
+        return [
+            tok
+            for tok in tokens[first : last + 1]
+            if tok and tok not in skip and re.search(r"[\u4e00-\u9fffa-z]", tok)
+        ]
 
-    def fuzzy(self, phrase: str, limit: int = 5, *, loose: bool = False
-              ) -> list[tuple[str, float, tuple[str, ...]]]:
+    def fuzzy(
+        self, phrase: str, limit: int = 5, *, loose: bool = False
+    ) -> list[tuple[str, float, tuple[str, ...]]]:
         """Closest terms to ``phrase`` (0–100), best first: whole-string similarity, or with
         ``loose`` a partial-overlap score that is only good for suggestions."""
         # A term sharing no character with the phrase scores 0: score only the others.
-        ids: set[int] = set().union(*(self._by_char.get(ch, set()) for ch in set(phrase.casefold())))
+        ids: set[int] = set().union(
+            *(self._by_char.get(ch, set()) for ch in set(phrase.casefold()))
+        )
         names = [self.names[i] for i in sorted(ids)]
-        results = process.extract(phrase.casefold(), names,
-                                  scorer=fuzz.WRatio if loose else fuzz.ratio,
-                                  limit=limit, score_cutoff=40)
+        results = process.extract(
+            phrase.casefold(),
+            names,
+            scorer=fuzz.WRatio if loose else fuzz.ratio,
+            limit=limit,
+            score_cutoff=40,
+        )
         return [(term, score, self.terms[term][0]) for term, score, _ in results]

@@ -1,7 +1,9 @@
-"""The answer as a structured object, rendered at the edge (plain text for the CLI, HTML for Telegram).
+"""The answer as a structured object, rendered at the edge (plain text for the CLI, HTML for
+Telegram).
 
 Every user-visible answer is a :class:`Reply`: blocks of short Chinese lines, each block with the
-source it cites (附件1, 通知第一条 …), optional choices (disambiguation / "which level?" buttons) and
+source it cites (附件1, 通知第一条 …), optional choices (disambiguation / "which level?"
+buttons) and
 the follow-up context to keep for the chat.  Nothing here knows about Telegram; ``bot/`` turns
 choices into inline keyboards and ``html()`` into a message.
 """
@@ -15,7 +17,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Choice:
-    """One button: ``label`` is shown, ``payload`` (≤ 64 bytes UTF-8) goes back to ``Engine.choose``."""
+    """One button: ``label`` is shown; ``payload`` (≤ 64 bytes) goes back to ``Engine.choose``."""
 
     label: str
     payload: str

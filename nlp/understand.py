@@ -14,8 +14,10 @@ from nlp.normalise import cn_number
 # Intents that are about one target (an occupation, a special ability, a programme …).
 TARGET_INTENTS = ("subsidy", "hours", "online", "code", "shortage", "transition")
 _ORDINAL = re.compile(r"第\s*([0-9一二两三四五六七八九十]{1,3})\s*[个项号]?|序号\s*([0-9]{1,2})")
-_TOTAL_HOURS = re.compile(r"(?:总|共|一共|总共)\D{0,4}?([0-9]{1,4})\s*(?:个)?(?:课时|学时)"
-                          r"|([0-9]{1,4})\s*(?:个)?(?:课时|学时)")
+_TOTAL_HOURS = re.compile(
+    r"(?:总|共|一共|总共)\D{0,4}?([0-9]{1,4})\s*(?:个)?(?:课时|学时)"
+    r"|([0-9]{1,4})\s*(?:个)?(?:课时|学时)"
+)
 _MINUTES = re.compile(r"([0-9]{1,5})\s*分钟|([0-9]{1,3})\s*(?:个)?(?:小时|钟头)")
 _USED = re.compile(r"(?:已经|已|领了|领过|用了|申领了)\D{0,4}?([0-9一二两三四五六七八九十])\s*次")
 
@@ -53,7 +55,7 @@ def parse(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex) -
         masked = masked.replace(code.casefold(), " " * len(code))
     for hit in index.scan(masked):
         q.hits.append(hit)
-        masked = masked[:hit.start] + " " * (hit.end - hit.start) + masked[hit.end:]
+        masked = masked[: hit.start] + " " * (hit.end - hit.start) + masked[hit.end :]
         if len(hit.keys) == 1:
             _add(q.targets, hit.keys[0])
         else:
@@ -117,8 +119,10 @@ def _resolve_code(code: str, q: Query, knowledge: Knowledge) -> None:
             if t.legacy_code == code:
                 for e in knowledge.by_code.get(t.current_dashed, ()):
                     _add(q.targets, e.key)
-                    q.code_notes[e.key] = (f"旧编码 {code}（附件4 过渡期间：{t.legacy_name}）对应现行目录"
-                                           f"「{e.name}」{e.code}")
+                    q.code_notes[e.key] = (
+                        f"旧编码 {code}（附件4 过渡期间：{t.legacy_name}）对应现行目录"
+                        f"「{e.name}」{e.code}"
+                    )
                 found = True
         if code[0].isdigit():
             dashed = occupation_code(code)

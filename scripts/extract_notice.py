@@ -27,7 +27,8 @@ WORD_ARTIFACT = "[bookmark: _GoBack]"  # a Word bookmark left in 附件3 row 8
 
 
 def table_rows(text: str) -> list[tuple[int, list[str]]]:
-    """Split the text into table rows: cells start with a tab; a line without one continues a cell."""
+    """Split the text into table rows: cells start with a tab; a line without one continues
+    a cell."""
     rows: list[tuple[int, list[str]]] = []
     cur: tuple[int, list[str]] | None = None
     for lineno, line in enumerate(text.split("\n"), 1):
@@ -49,7 +50,10 @@ def table_rows(text: str) -> list[tuple[int, list[str]]]:
 
 
 def split_marks(printed: str) -> tuple[str, bool, bool, bool]:
-    """'*物流服务师L' -> ('物流服务师', online_over_40, green, digital); marks sit before any '（'."""
+    """'*物流服务师L' -> ('物流服务师', online_over_40, green, digital).
+
+    The marks sit before any parenthesised sub-types: 轨道交通列车司机L（…）.
+    """
     name = printed.replace(WORD_ARTIFACT, "").strip()
     star = name.startswith("*")
     name = name.lstrip("*")
@@ -60,7 +64,9 @@ def split_marks(printed: str) -> tuple[str, bool, bool, bool]:
     return m.group(1) + paren + tail, star, "L" in marks, "S" in marks
 
 
-def section(rows: list[tuple[int, list[str]]], start: str, end: str) -> list[tuple[int, list[str]]]:
+def section(
+    rows: list[tuple[int, list[str]]], start: str, end: str
+) -> list[tuple[int, list[str]]]:
     i = next(k for k, r in enumerate(rows) if r[1] == ["#TEXT", start])
     j = next(k for k, r in enumerate(rows) if r[1] == ["#TEXT", end]) if end else len(rows)
     return [r for r in rows[i:j] if r[1][0] != "#TEXT"]
@@ -81,11 +87,20 @@ def write_catalogue(rows: list[tuple[int, list[str]]]) -> None:
         if head:  # the section cell is repeated at page breaks; blank = merged with the one above
             kind = KIND_BY_SECTION[head.replace("\n", "")]
         name, star, green, digital = split_marks(printed)
-        out.append({
-            "kind": kind, "seq": int(seq), "category": category, "name": name, "code": code,
-            "online_over_40": int(star), "green": int(green), "digital": int(digital),
-            "printed": printed, "line": lineno,
-        })
+        out.append(
+            {
+                "kind": kind,
+                "seq": int(seq),
+                "category": category,
+                "name": name,
+                "code": code,
+                "online_over_40": int(star),
+                "green": int(green),
+                "digital": int(digital),
+                "printed": printed,
+                "line": lineno,
+            }
+        )
     write("catalogue.csv", out)
 
 
@@ -93,9 +108,22 @@ def write_shortage(rows: list[tuple[int, list[str]]]) -> None:
     out = []
     for lineno, (seq, printed, code, certificate) in rows[1:]:
         name = split_marks(printed)[0]
-        note = "原表名称前带 Word 书签残留 [bookmark: _GoBack]，已去除" if WORD_ARTIFACT in printed else ""
-        out.append({"seq": int(seq), "name": name, "code": code, "certificate": certificate,
-                    "printed": printed.replace(WORD_ARTIFACT, ""), "line": lineno, "note": note})
+        note = (
+            "原表名称前带 Word 书签残留 [bookmark: _GoBack]，已去除"
+            if WORD_ARTIFACT in printed
+            else ""
+        )
+        out.append(
+            {
+                "seq": int(seq),
+                "name": name,
+                "code": code,
+                "certificate": certificate,
+                "printed": printed.replace(WORD_ARTIFACT, ""),
+                "line": lineno,
+                "note": note,
+            }
+        )
     write("shortage.csv", out)
 
 
@@ -110,8 +138,11 @@ def write_transition(rows: list[tuple[int, list[str]]]) -> None:
         if not (old_cat or old_code or old_name):
             # 工具钳工: the legacy cells are blank because they are merged with the row above.
             prev = out[-1]
-            old_cat, old_code, old_name = (str(prev["legacy_category"]), str(prev["legacy_code"]),
-                                           str(prev["legacy_name"]))
+            old_cat, old_code, old_name = (
+                str(prev["legacy_category"]),
+                str(prev["legacy_code"]),
+                str(prev["legacy_name"]),
+            )
             notes.append("原表过渡期间三栏空白，属上一行合并单元格")
         elif not old_cat:
             notes.append("原表过渡期间工种类别空白")
@@ -122,17 +153,29 @@ def write_transition(rows: list[tuple[int, list[str]]]) -> None:
             notes.append(f"过渡编码 {codes[0]} 与其他七位编码格式不同，按原表保留")
         cur_name = split_marks(cur_printed)[0]
         for code in codes:
-            out.append({"situation": situation, "current_category": cur_cat,
-                        "current_code": cur_code, "current_name": cur_name,
-                        "legacy_category": old_cat, "legacy_code": code, "legacy_name": old_name,
-                        "line": lineno, "note": "；".join(notes)})
+            out.append(
+                {
+                    "situation": situation,
+                    "current_category": cur_cat,
+                    "current_code": cur_code,
+                    "current_name": cur_name,
+                    "legacy_category": old_cat,
+                    "legacy_code": code,
+                    "legacy_name": old_name,
+                    "line": lineno,
+                    "note": "；".join(notes),
+                }
+            )
     write("transition.csv", out)
 
 
 def write(name: str, rows: list[dict[str, object]]) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with open(OUT / name, "w", encoding="utf-8", newline="") as fh:
-        fh.write("# 来源：淮人社发〔2024〕22号；由 scripts/extract_notice.py 从通知原文生成，line 为原文行号\n")
+        fh.write(
+            "# 来源：淮人社发〔2024〕22号；由 scripts/extract_notice.py 从通知原文生成，"
+            "line 为原文行号\n"
+        )
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
@@ -140,5 +183,8 @@ def write(name: str, rows: list[dict[str, object]]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else
-         "../shared/seed/huaian-2024-subsidised-training-notice.txt")
+    main(
+        sys.argv[1]
+        if len(sys.argv) > 1
+        else "../shared/seed/huaian-2024-subsidised-training-notice.txt"
+    )

@@ -9,7 +9,12 @@ import pytest
 from knowledge.catalogue import Knowledge, load
 from nlp.engine import Engine
 
-SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed" / "huaian-2024-subsidised-training-notice.txt"
+SEED = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "seed"
+    / "huaian-2024-subsidised-training-notice.txt"
+)
 
 
 @pytest.fixture(scope="session")

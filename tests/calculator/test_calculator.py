@@ -9,16 +9,21 @@ from calculator.hours import class_hours, max_online_hours, min_practical_hours
 from calculator.subsidy import remaining_claims, subsidy_for, uplift, yuan
 
 
-@pytest.mark.parametrize("base,level,shortage,amount,pct", [
-    (3500, "L2", True, Decimal(3850), 10),
-    (4300, "L1", True, Decimal(4730), 10),
-    (2000, "L3", True, Decimal(2000), 0),   # 高级工及以下不上浮
-    (1500, "L4", True, Decimal(1500), 0),
-    (3500, "L2", False, Decimal(3500), 0),
-    (500, "PASS", True, Decimal(500), 0),
-    (3333, "L1", True, Decimal("3666.3"), 10),  # exact decimal, no float surprise
-])
-def test_subsidy_uplift_only_for_shortage_at_technician_and_above(base, level, shortage, amount, pct):
+@pytest.mark.parametrize(
+    "base,level,shortage,amount,pct",
+    [
+        (3500, "L2", True, Decimal(3850), 10),
+        (4300, "L1", True, Decimal(4730), 10),
+        (2000, "L3", True, Decimal(2000), 0),  # 高级工及以下不上浮
+        (1500, "L4", True, Decimal(1500), 0),
+        (3500, "L2", False, Decimal(3500), 0),
+        (500, "PASS", True, Decimal(500), 0),
+        (3333, "L1", True, Decimal("3666.3"), 10),  # exact decimal, no float surprise
+    ],
+)
+def test_subsidy_uplift_only_for_shortage_at_technician_and_above(
+    base, level, shortage, amount, pct
+):
     s = subsidy_for(base, level, shortage=shortage)
     assert s.amount == amount
     assert s.uplift_percent == pct
@@ -37,8 +42,10 @@ def test_yuan_formats_without_spurious_fraction():
     assert yuan(Decimal("3666.30")) == "3666.3"
 
 
-@pytest.mark.parametrize("total,online,practical", [(56, 22, 34), (40, 16, 24), (32, 12, 20),
-                                                     (24, 9, 15), (100, 40, 60), (0, 0, 0), (1, 0, 1)])
+@pytest.mark.parametrize(
+    "total,online,practical",
+    [(56, 22, 34), (40, 16, 24), (32, 12, 20), (24, 9, 15), (100, 40, 60), (0, 0, 0), (1, 0, 1)],
+)
 def test_online_and_practical_hours_are_whole_class_hours(total, online, practical):
     assert max_online_hours(total) == online
     assert min_practical_hours(total) == practical
@@ -77,12 +84,21 @@ def test_occupation_code_rejects_other_text():
 
 def test_find_codes_every_form():
     text = "6-18-02-04 和 4139900、100000149、3208990008、A407990200、jcde、JCB08-01"
-    assert find_codes(text) == ["6-18-02-04", "4139900", "100000149", "3208990008", "A407990200",
-                                "JCDE", "JCB08-01"]
+    assert find_codes(text) == [
+        "6-18-02-04",
+        "4139900",
+        "100000149",
+        "3208990008",
+        "A407990200",
+        "JCDE",
+        "JCB08-01",
+    ]
     assert find_codes("12345678") == []  # eight digits is no code of the notice
 
 
-@pytest.mark.parametrize("city,seq,code", [(8, 1, "JCB08-01"), (1, 12, "JCB01-12"), (13, 3, "JCB13-03")])
+@pytest.mark.parametrize(
+    "city,seq,code", [(8, 1, "JCB08-01"), (1, 12, "JCB01-12"), (13, 3, "JCB13-03")]
+)
 def test_entrepreneurship_local_code(city, seq, code):
     assert entrepreneurship_code(city, seq) == code
 
@@ -96,7 +112,7 @@ def test_entrepreneurship_order():
     assert eligible([], "A").subsidised
     assert eligible(["A"], "B").subsidised
     assert eligible(["A", "B"], "D").subsidised
-    assert eligible(["D"], "B") .reason == "lower_after_higher"
+    assert eligible(["D"], "B").reason == "lower_after_higher"
     assert eligible(["B"], "B").reason == "same_category"
     with pytest.raises(CalculatorError):
         eligible(["X"], "A")

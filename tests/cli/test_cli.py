@@ -20,8 +20,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run(*args: str, stdin: bytes | str = b"", env: dict | None = None, timeout: float = 60):
     data = stdin.encode() if isinstance(stdin, str) else stdin
-    proc = subprocess.run([sys.executable, "-m", "bot.cli", *args], input=data, capture_output=True,
-                          timeout=timeout, cwd=ROOT, env={**os.environ, **(env or {})})
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=data,
+        capture_output=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )
     return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8", "replace")
 
 
@@ -54,7 +60,7 @@ def test_jsonl_batch_keeps_order_conversations_and_survives_bad_lines():
     assert "3850" in rows[0]["answer"]
     assert "error" in rows[1] and "error" in rows[3] and "error" in rows[6]
     assert "JCA" in rows[2]["answer"]
-    assert "4730" in rows[4]["answer"]       # chat a kept its context across other chats' lines
+    assert "4730" in rows[4]["answer"]  # chat a kept its context across other chats' lines
     assert "JCB" in rows[5]["answer"]
     assert "未找到" in rows[7]["answer"] and rows[7]["understood"] is False
     assert all("<b>" not in r.get("answer", "") for r in rows)
@@ -62,12 +68,17 @@ def test_jsonl_batch_keeps_order_conversations_and_survives_bad_lines():
 
 def test_jsonl_bad_input_never_crashes_or_stalls():
     huge = json.dumps({"chat": "x", "text": "焊工" * 500_000}, ensure_ascii=False)
-    lines = [b"", b"\xff\xfe\x00binary", huge.encode(), b'{"chat": "x", "text": "\\u0000\\u001b[31m<b>&"}',
-             json.dumps({"chat": "y", "text": "焊工技师补贴"}, ensure_ascii=False).encode()]
+    lines = [
+        b"",
+        b"\xff\xfe\x00binary",
+        huge.encode(),
+        b'{"chat": "x", "text": "\\u0000\\u001b[31m<b>&"}',
+        json.dumps({"chat": "y", "text": "焊工技师补贴"}, ensure_ascii=False).encode(),
+    ]
     code, out, _ = run("ask", "--jsonl", stdin=b"\n".join(lines) + b"\n", timeout=60)
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
-    assert len(rows) == 4                 # the empty line is skipped
+    assert len(rows) == 4  # the empty line is skipped
     assert "error" in rows[0]
     assert "answer" in rows[1] and "answer" in rows[2]
     assert "3850" in rows[3]["answer"]
@@ -92,11 +103,24 @@ def test_catalog_export(tmp_path, fmt):
     assert kinds.count("qualification") == 542 and kinds.count("special_ability") == 158
     assert kinds.count("training_certificate") == 2
     first = rows[0]
-    assert set(first) == {"kind", "seq", "category", "name", "code", "online_over_40", "green",
-                          "digital", "shortage"}
+    assert set(first) == {
+        "kind",
+        "seq",
+        "category",
+        "name",
+        "code",
+        "online_over_40",
+        "green",
+        "digital",
+        "shortage",
+    }
     assert first["name"] == "网络与信息安全管理员" and first["code"] == "4-04-04-02"
     if fmt == "json":
-        assert first["online_over_40"] is True and first["digital"] is True and first["shortage"] is True
+        assert (
+            first["online_over_40"] is True
+            and first["digital"] is True
+            and first["shortage"] is True
+        )
     # a second export reuses the loaded tables and gives the same rows
     assert run("catalog", "export", "--format", fmt, env=env)[1] == out
 
@@ -113,5 +137,8 @@ def test_every_cli_command_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"skillbot ([a-z]+(?: [a-z]+)?)", readme))
     for command in _commands(build_parser()):
-        assert any(d == command or d.startswith(command + " ") or command.startswith(d)
-                   for d in documented if d.split()[0] == command.split()[0]), command
+        assert any(
+            d == command or d.startswith(command + " ") or command.startswith(d)
+            for d in documented
+            if d.split()[0] == command.split()[0]
+        ), command

@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _extractor():
-    spec = importlib.util.spec_from_file_location("extract_notice", ROOT / "scripts" / "extract_notice.py")
+    spec = importlib.util.spec_from_file_location(
+        "extract_notice", ROOT / "scripts" / "extract_notice.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -29,17 +31,27 @@ def test_counts(knowledge):
 
 def test_marks_are_fields_not_names(knowledge):
     e = knowledge.by_key["q1"]
-    assert (e.name, e.online_over_40, e.green, e.digital) == ("网络与信息安全管理员", True, False, True)
+    assert (e.name, e.online_over_40, e.green, e.digital) == (
+        "网络与信息安全管理员",
+        True,
+        False,
+        True,
+    )
     bim = knowledge.by_name["建筑信息模型技术员"]
     assert (bim.online_over_40, bim.green, bim.digital) == (True, True, True)  # *…L/S
     assert not any(ch in e.name for e in knowledge.entries for ch in "*")
-    assert not any(e.name.endswith(("L", "S")) for e in knowledge.entries if e.kind == "qualification")
+    assert not any(
+        e.name.endswith(("L", "S")) for e in knowledge.entries if e.kind == "qualification"
+    )
 
 
 def test_mark_before_parenthesised_subtypes(knowledge):
     e = knowledge.by_code["4-02-01-01"][0]
     assert e.printed.startswith("轨道交通列车司机L（")
-    assert e.name == "轨道交通列车司机（城市轨道交通列车司机、电力机车司机、动车组司机、内燃机车司机）"
+    assert (
+        e.name
+        == "轨道交通列车司机（城市轨道交通列车司机、电力机车司机、动车组司机、内燃机车司机）"
+    )
     assert e.green and e.base_name == "轨道交通列车司机"
 
 
@@ -51,14 +63,19 @@ def test_names_keep_subtypes(knowledge):
 
 def test_two_rows_share_one_code(knowledge):
     rows = knowledge.by_code["4-10-01-06"]
-    assert [r.name for r in rows] == ["家政服务员（整理收纳师）", "家政服务员（母婴护理、家务服务、家庭照护）"]
+    assert [r.name for r in rows] == [
+        "家政服务员（整理收纳师）",
+        "家政服务员（母婴护理、家务服务、家庭照护）",
+    ]
     assert all(r.shortage and r.category == "B" for r in rows)
 
 
 def test_training_certificates_have_no_category_and_ten_digit_codes(knowledge):
     certs = [e for e in knowledge.entries if e.kind == "training_certificate"]
     assert [(e.seq, e.name, e.code, e.category) for e in certs] == [
-        (159, "短视频运营", "3208990008", ""), (160, "跨境电商", "3208990010", "")]
+        (159, "短视频运营", "3208990008", ""),
+        (160, "跨境电商", "3208990010", ""),
+    ]
 
 
 def test_section_header_repeated_at_page_breaks_does_not_restart_kinds(knowledge):
@@ -129,19 +146,30 @@ def test_every_cell_of_attachment1_matches_the_notice(knowledge, seed_text):
     for row in cells:
         if row[1] in ("A类", "B类", "C类") and row[2] in levels:
             cat = row[1][0]
-        if cat and row[2] in levels and len(row) >= 4 and row[0] in ("", "职业资格证书、职业技能等级证书、培训合格证书"):
+        if (
+            cat
+            and row[2] in levels
+            and len(row) >= 4
+            and row[0] in ("", "职业资格证书、职业技能等级证书、培训合格证书")
+        ):
             amount, hours = bases["certificate"][cat][levels[row[2]]]
             assert amount == int(row[3])
             assert hours == (int(row[4]) if len(row) > 4 and row[4] else None)
             checked += 1
     assert checked == 18
-    appraisal = {r[1]: int(r[2]) for r in cells[cells.index(next(r for r in cells if r[0] == "职业技能鉴定补贴")):]}
+    appraisal = {
+        r[1]: int(r[2])
+        for r in cells[cells.index(next(r for r in cells if r[0] == "职业技能鉴定补贴")) :]
+    }
     assert {levels[k]: v for k, v in appraisal.items()} == bases["appraisal"]
-    special = [r for r in cells if r[1] in ("A类", "B类", "C类") and r[2] in ("专项职业能力证书", "")]
+    special = [
+        r for r in cells if r[1] in ("A类", "B类", "C类") and r[2] in ("专项职业能力证书", "")
+    ]
     assert {r[1][0]: [int(r[3]), int(r[4])] for r in special} == bases["special_ability"]
     cy = [r for r in cells if "（" in r[1] and r[1].replace("\n", "").endswith("类）")]
     assert {r[1].replace("\n", "")[-3]: int(r[3]) for r in cy} == {
-        k: v["amount"] for k, v in bases["entrepreneurship"].items()}
+        k: v["amount"] for k, v in bases["entrepreneurship"].items()
+    }
 
 
 def test_data_files_regenerate_identically_from_the_notice(tmp_path, seed_text, monkeypatch):
@@ -165,17 +193,54 @@ def test_copy_loads(data_copy):
     assert len(load_from(data_copy).entries) == 702
 
 
-@pytest.mark.parametrize("file,old,new,message", [
-    ("catalogue.csv", "qualification,2,A,制粉工,6-01-01-02", "qualification,2,Z,制粉工,6-01-01-02",
-     "catalogue.csv: row 2: field 'category'"),
-    ("catalogue.csv", "制粉工,6-01-01-02", "制粉工,6-01-0102", "catalogue.csv: row 2: field 'code'"),
-    ("catalogue.csv", "制油工,6-01-01-03,0,0,0", "制油工,6-01-01-03,0,yes,0", "catalogue.csv: row 3: field 'green'"),
-    ("catalogue.csv", "qualification,3,A", "qualification,2,A", "catalogue.csv: row 3: field 'seq'"),
-    ("shortage.csv", "营销员,4-01-02-01", "营销员,9-99-99-99", "shortage.csv: row 9-99-99-99: field 'code'"),
-    ("aliases.yaml", "电焊工: [焊工]", "电焊工: [不存在的工种]", "aliases.yaml: row 电焊工"),
-    ("subsidy_bases.yaml", "L2: [3500, 56]", "L2: 3500", "subsidy_bases.yaml: row certificate.A: field 'L2'"),
-    ("transition.csv", "B,3020201,保卫管理员", "B,302020,保卫管理员", "transition.csv: row 1: field 'current_code'"),
-])
+@pytest.mark.parametrize(
+    "file,old,new,message",
+    [
+        (
+            "catalogue.csv",
+            "qualification,2,A,制粉工,6-01-01-02",
+            "qualification,2,Z,制粉工,6-01-01-02",
+            "catalogue.csv: row 2: field 'category'",
+        ),
+        (
+            "catalogue.csv",
+            "制粉工,6-01-01-02",
+            "制粉工,6-01-0102",
+            "catalogue.csv: row 2: field 'code'",
+        ),
+        (
+            "catalogue.csv",
+            "制油工,6-01-01-03,0,0,0",
+            "制油工,6-01-01-03,0,yes,0",
+            "catalogue.csv: row 3: field 'green'",
+        ),
+        (
+            "catalogue.csv",
+            "qualification,3,A",
+            "qualification,2,A",
+            "catalogue.csv: row 3: field 'seq'",
+        ),
+        (
+            "shortage.csv",
+            "营销员,4-01-02-01",
+            "营销员,9-99-99-99",
+            "shortage.csv: row 9-99-99-99: field 'code'",
+        ),
+        ("aliases.yaml", "电焊工: [焊工]", "电焊工: [不存在的工种]", "aliases.yaml: row 电焊工"),
+        (
+            "subsidy_bases.yaml",
+            "L2: [3500, 56]",
+            "L2: 3500",
+            "subsidy_bases.yaml: row certificate.A: field 'L2'",
+        ),
+        (
+            "transition.csv",
+            "B,3020201,保卫管理员",
+            "B,302020,保卫管理员",
+            "transition.csv: row 1: field 'current_code'",
+        ),
+    ],
+)
 def test_bad_file_names_file_row_and_field(data_copy, file, old, new, message):
     path = data_copy / file
     text = path.read_text(encoding="utf-8")
@@ -188,7 +253,7 @@ def test_bad_file_names_file_row_and_field(data_copy, file, old, new, message):
 
 def test_missing_file_and_unknown_year(data_copy):
     (data_copy / "rules.yaml").unlink()
-    with pytest.raises(DataError, match="rules.yaml"):
+    with pytest.raises(DataError, match=r"rules\.yaml"):
         load_from(data_copy)
     with pytest.raises(DataError, match=r"no data for policy year"):
         load("1999")

@@ -7,24 +7,27 @@ import pytest
 from nlp.normalise import MAX_CHARS, cn_number, normalise
 
 
-@pytest.mark.parametrize("question,expect,forbid", [
-    ("焊工考技师能补多少？", ["3850", "3500", "10%", "附件3"], []),
-    ("焊工高级技师", ["4730"], []),
-    ("焊工一级", ["4730"], []),
-    ("焊工1级补贴", ["4730"], []),
-    ("焊工二级补贴", ["3850"], []),
-    ("焊工高级工补贴", ["2000"], ["2200"]),
-    ("焊工三级", ["2000"], ["2200"]),
-    ("焊工3级补贴多少", ["2000"], []),
-    ("焊工中级工补贴", ["1500"], []),
-    ("焊工四级", ["1500"], []),
-    ("焊工初级工", ["1000"], []),
-    ("焊工五级补贴", ["1000"], []),
-    ("焊工５级补贴", ["1000"], []),
-    ("焊工合格证补贴", ["500"], []),
-    ("调酒师技师补贴", ["2000", "未列入紧缺"], ["2200"]),
-    ("美发师初级补贴", ["500"], []),
-])
+@pytest.mark.parametrize(
+    "question,expect,forbid",
+    [
+        ("焊工考技师能补多少？", ["3850", "3500", "10%", "附件3"], []),
+        ("焊工高级技师", ["4730"], []),
+        ("焊工一级", ["4730"], []),
+        ("焊工1级补贴", ["4730"], []),
+        ("焊工二级补贴", ["3850"], []),
+        ("焊工高级工补贴", ["2000"], ["2200"]),
+        ("焊工三级", ["2000"], ["2200"]),
+        ("焊工3级补贴多少", ["2000"], []),
+        ("焊工中级工补贴", ["1500"], []),
+        ("焊工四级", ["1500"], []),
+        ("焊工初级工", ["1000"], []),
+        ("焊工五级补贴", ["1000"], []),
+        ("焊工５级补贴", ["1000"], []),
+        ("焊工合格证补贴", ["500"], []),
+        ("调酒师技师补贴", ["2000", "未列入紧缺"], ["2200"]),
+        ("美发师初级补贴", ["500"], []),
+    ],
+)
 def test_levels_in_every_form(ask, question, expect, forbid):
     answer = ask(question)
     for figure in expect:
@@ -33,18 +36,21 @@ def test_levels_in_every_form(ask, question, expect, forbid):
         assert figure not in answer
 
 
-@pytest.mark.parametrize("question,name", [
-    ("电焊工中级补贴", "焊工"),
-    ("汽修工三级补贴多少钱", "汽车维修工"),
-    ("叉车司机补贴", "起重装卸机械操作工"),
-    ("育婴员四级", "婴幼儿发展引导员"),
-    ("月嫂补贴多少", "家政服务员"),
-    ("电商技师补贴", "电子商务师"),
-    ("外卖骑手补贴", "网约配送员"),
-    ("评茶员补贴多少", "评茶师"),          # legacy name from 附件4
-    ("ps专项补贴", "PHOTOSHOP图形图像处理"),
-    ("photoshop图形图像处理专项补贴", "PHOTOSHOP图形图像处理"),
-])
+@pytest.mark.parametrize(
+    "question,name",
+    [
+        ("电焊工中级补贴", "焊工"),
+        ("汽修工三级补贴多少钱", "汽车维修工"),
+        ("叉车司机补贴", "起重装卸机械操作工"),
+        ("育婴员四级", "婴幼儿发展引导员"),
+        ("月嫂补贴多少", "家政服务员"),
+        ("电商技师补贴", "电子商务师"),
+        ("外卖骑手补贴", "网约配送员"),
+        ("评茶员补贴多少", "评茶师"),  # legacy name from 附件4
+        ("ps专项补贴", "PHOTOSHOP图形图像处理"),
+        ("photoshop图形图像处理专项补贴", "PHOTOSHOP图形图像处理"),
+    ],
+)
 def test_aliases_subtypes_and_legacy_names(ask, question, name):
     assert name in ask(question)
 
@@ -55,19 +61,22 @@ def test_ascii_alias_not_matched_inside_longer_word(engine):
     assert reply.blocks[0].headline == "未找到「gps导航」"
 
 
-@pytest.mark.parametrize("question,expect", [
-    ("6-18-02-04", "焊工"),
-    ("６－１８－０２－０４是什么", "焊工"),
-    ("6—18—02—04", "焊工"),
-    ("4-03-02-07是什么工种", "茶艺师"),
-    ("100000149是什么", "扬州炒饭制作"),
-    ("3208990010", "跨境电商"),
-    ("旧编码6209900对应哪个工种", "增材制造设备操作员"),
-    ("4139901", "电子竞技员"),
-    ("A407990200", "劳动保障协理员"),
-    ("jcde", "EYB"),
-    ("JCB08-01是什么", "淮安市第1个"),
-])
+@pytest.mark.parametrize(
+    "question,expect",
+    [
+        ("6-18-02-04", "焊工"),
+        ("６－１８－０２－０４是什么", "焊工"),
+        ("6—18—02—04", "焊工"),
+        ("4-03-02-07是什么工种", "茶艺师"),
+        ("100000149是什么", "扬州炒饭制作"),
+        ("3208990010", "跨境电商"),
+        ("旧编码6209900对应哪个工种", "增材制造设备操作员"),
+        ("4139901", "电子竞技员"),
+        ("A407990200", "劳动保障协理员"),
+        ("jcde", "EYB"),
+        ("JCB08-01是什么", "淮安市第1个"),
+    ],
+)
 def test_codes_in_every_form(ask, question, expect):
     assert expect in ask(question)
 
@@ -83,11 +92,14 @@ def test_seven_digit_code_that_is_both_current_and_legacy(ask):
     assert "智能楼宇管理员" in answer and "消防设施操作员" in answer
 
 
-@pytest.mark.parametrize("question,expect", [
-    ("電焊工技師補貼", "3850"),
-    ("養老護理員高級技師補貼", "3300"),
-    ("車工是緊缺工種嗎", "属于紧缺"),
-])
+@pytest.mark.parametrize(
+    "question,expect",
+    [
+        ("電焊工技師補貼", "3850"),
+        ("養老護理員高級技師補貼", "3300"),
+        ("車工是緊缺工種嗎", "属于紧缺"),
+    ],
+)
 def test_traditional_chinese(ask, question, expect):
     assert expect in ask(question)
 
@@ -96,7 +108,9 @@ def test_typo_answers_saying_what_it_assumed(ask):
     answer = ask("养老户理员技师补贴")
     assert "按最接近的「养老护理员」回答" in answer
     assert "2200" in answer
-    assert "未找到「茶义师」" in ask("茶义师补贴")  # one wrong character in three: suggest, never assume
+    assert "未找到「茶义师」" in ask(
+        "茶义师补贴"
+    )  # one wrong character in three: suggest, never assume
 
 
 def test_unknown_occupation_is_honest_with_closest_entries(engine):
@@ -116,15 +130,18 @@ def test_several_questions_in_one_message(ask):
     assert "3850" in answer and "不超过总课时数的40%" in answer
 
 
-@pytest.mark.parametrize("turns,expect,forbid", [
-    (["电工技师补贴多少", "那高级技师呢"], "4730", None),
-    (["电工技师补贴多少", "那三级呢"], "2000", "4730"),
-    (["电工技师补贴多少", "这个是紧缺的吗"], "属于紧缺", None),
-    (["电工技师补贴多少", "那车工呢"], "车工 技师（二级）：3850", None),
-    (["GYB编码", "那SYB呢"], "JCB", None),
-    (["茶艺师可以线上培训吗", "那人工智能训练师呢"], "可超过总课时数的40%", None),
-    (["电工技师补贴多少", "宇航员呢"], "未找到", "3850"),
-])
+@pytest.mark.parametrize(
+    "turns,expect,forbid",
+    [
+        (["电工技师补贴多少", "那高级技师呢"], "4730", None),
+        (["电工技师补贴多少", "那三级呢"], "2000", "4730"),
+        (["电工技师补贴多少", "这个是紧缺的吗"], "属于紧缺", None),
+        (["电工技师补贴多少", "那车工呢"], "车工 技师（二级）：3850", None),
+        (["GYB编码", "那SYB呢"], "JCB", None),
+        (["茶艺师可以线上培训吗", "那人工智能训练师呢"], "可超过总课时数的40%", None),
+        (["电工技师补贴多少", "宇航员呢"], "未找到", "3850"),
+    ],
+)
 def test_follow_ups(ask, turns, expect, forbid):
     answer = ask(*turns)
     assert expect in answer
@@ -138,7 +155,7 @@ def test_ambiguous_name_asks_with_choices_when_answers_differ(engine):
     assert labels == ["装配钳工", "机修钳工", "工具钳工"]
     assert all(len(c.payload.encode()) <= 64 for c in reply.choices)
     picked = engine.choose(reply.choices[2].payload, reply.context)
-    assert "工具钳工 技师（二级）：3500" in picked.text()   # not in 附件3: no uplift
+    assert "工具钳工 技师（二级）：3500" in picked.text()  # not in 附件3: no uplift
     picked = engine.choose(reply.choices[0].payload, reply.context)
     assert "装配钳工 技师（二级）：3850" in picked.text()
 
@@ -157,54 +174,71 @@ def test_level_buttons_narrow_the_answer(engine):
     assert "缝纫工 技师（二级）：2750" in engine.choose(level.payload, reply.context).text()
 
 
-@pytest.mark.parametrize("payload", ["", "pick:", "pick:zzz", "lv:L9", "x" * 500, "pick:q1;drop", None])
+@pytest.mark.parametrize(
+    "payload", ["", "pick:", "pick:zzz", "lv:L9", "x" * 500, "pick:q1;drop", None]
+)
 def test_forged_button_payloads_are_refused_politely(engine, payload):
     reply = engine.choose(payload, {"targets": ["q1"]})
     assert not reply.understood and "失效" in reply.text()
 
 
-@pytest.mark.parametrize("context", [None, [], "junk", {"targets": [1, 2]}, {"targets": ["zz"] * 99},
-                                     {"level": "L99", "intents": ["drop"]}])
+@pytest.mark.parametrize(
+    "context",
+    [
+        None,
+        [],
+        "junk",
+        {"targets": [1, 2]},
+        {"targets": ["zz"] * 99},
+        {"level": "L99", "intents": ["drop"]},
+    ],
+)
 def test_tampered_context_is_ignored(engine, context):
     assert "3850" in engine.answer("焊工技师补贴", context).text()
 
 
-@pytest.mark.parametrize("question,expect", [
-    ("一年可以领几次培训补贴", "3 次"),
-    ("我今年已经领了两次补贴，还能领几次", "还可申领 1 次"),
-    ("三星级以下的机构能做补贴培训吗", "原则上不支持"),
-    ("每个课时多少分钟", "45分钟"),
-    ("3小时算几个课时", "4 课时"),
-    ("总共100课时线上最多多少", "线上最多 40 课时"),
-    ("实操课时比例", "不低于60%"),
-    ("带星号的工种是什么意思", "40%"),
-    ("紧缺型职业技师多补多少", "10%"),
-    ("高级技师鉴定补贴多少", "650"),
-    ("中级工鉴定补贴", "200"),
-    ("项目制培训补贴多少", "单独核价"),
-    ("企业新型学徒制补贴", "专项文件"),
-    ("岗前培训补贴多少", "500"),
-    ("2023年报备的班按什么标准", "2023年补贴标准"),
-    ("证书在哪里查询", "jndj.osta.org.cn"),
-    ("专项职业能力可以网上培训吗", "线下集中培训"),
-])
+@pytest.mark.parametrize(
+    "question,expect",
+    [
+        ("一年可以领几次培训补贴", "3 次"),
+        ("我今年已经领了两次补贴，还能领几次", "还可申领 1 次"),
+        ("三星级以下的机构能做补贴培训吗", "原则上不支持"),
+        ("每个课时多少分钟", "45分钟"),
+        ("3小时算几个课时", "4 课时"),
+        ("总共100课时线上最多多少", "线上最多 40 课时"),
+        ("实操课时比例", "不低于60%"),
+        ("带星号的工种是什么意思", "40%"),
+        ("紧缺型职业技师多补多少", "10%"),
+        ("高级技师鉴定补贴多少", "650"),
+        ("中级工鉴定补贴", "200"),
+        ("项目制培训补贴多少", "单独核价"),
+        ("企业新型学徒制补贴", "专项文件"),
+        ("岗前培训补贴多少", "500"),
+        ("2023年报备的班按什么标准", "2023年补贴标准"),
+        ("证书在哪里查询", "jndj.osta.org.cn"),
+        ("专项职业能力可以网上培训吗", "线下集中培训"),
+    ],
+)
 def test_policy_questions_cite_the_notice(engine, question, expect):
     reply = engine.answer(question)
     assert expect in reply.text()
     assert any(b.source for b in reply.blocks)
 
 
-@pytest.mark.parametrize("question,expect", [
-    ("IYB补贴多少", "1500"),
-    ("GYB的编码是什么", "JCA"),
-    ("网络创业培训编码", "JCCW"),
-    ("淮安第一个个性化创业培训项目编码", "JCB08-01"),
-    ("苏州市第12个地方创业培训项目编码", "JCB05-12"),
-    ("宿迁第二个个性化创业培训项目编码", "JCB13-02"),
-    ("先参加了IYB再参加SYB，SYB有补贴吗", "不予补贴"),
-    ("先参加GYB再参加SYB，SYB有补贴吗", "可以享受补贴：1000"),
-    ("参加过两次SYB，第二次有补贴吗", "只可享受一次"),
-])
+@pytest.mark.parametrize(
+    "question,expect",
+    [
+        ("IYB补贴多少", "1500"),
+        ("GYB的编码是什么", "JCA"),
+        ("网络创业培训编码", "JCCW"),
+        ("淮安第一个个性化创业培训项目编码", "JCB08-01"),
+        ("苏州市第12个地方创业培训项目编码", "JCB05-12"),
+        ("宿迁第二个个性化创业培训项目编码", "JCB13-02"),
+        ("先参加了IYB再参加SYB，SYB有补贴吗", "不予补贴"),
+        ("先参加GYB再参加SYB，SYB有补贴吗", "可以享受补贴：1000"),
+        ("参加过两次SYB，第二次有补贴吗", "只可享受一次"),
+    ],
+)
 def test_entrepreneurship(ask, question, expect):
     assert expect in ask(question)
 
@@ -223,8 +257,21 @@ def test_notice_silent_is_said(ask):
     assert "元/人" not in answer
 
 
-@pytest.mark.parametrize("text", ["", "   ", "\x00\x01\x02", "😀" * 50, "<b>&amp;</b>", "a" * 1_000_000,
-                                  "焊工" * 100_000, "\ud800broken", "{\"json\": 1}", b"\xff\xfe".decode("latin-1")])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "\x00\x01\x02",
+        "😀" * 50,
+        "<b>&amp;</b>",
+        "a" * 1_000_000,
+        "焊工" * 100_000,
+        "\ud800broken",
+        '{"json": 1}',
+        b"\xff\xfe".decode("latin-1"),
+    ],
+)
 def test_bad_input_never_crashes(engine, text):
     reply = engine.answer(text)
     assert isinstance(reply.text(), str) and isinstance(reply.html(), str)
