@@ -391,6 +391,19 @@ class Answers:
         lines.append(self.k.clause("special_offline")["text"] + "（附件1备注2）")
         return Block("专项职业能力证书补贴（按附件2所列类别）：", lines, "附件1")
 
+    def certificate_overview(self) -> Block:
+        lines = [
+            f"{e.name}（{e.code}）：{self.k.bases['training_certificate'][e.name][0]} 元/人，"
+            f"最低 {self.k.bases['training_certificate'][e.name][1]} 课时"
+            for e in self.k.entries
+            if e.kind == "training_certificate"
+        ]
+        row = self.k.bases["other"]["职工岗前培训"]
+        lines.append(f"职工岗前培训（培训合格证书）：{row['amount']} 元/人，最低 {row['hours']} 课时")
+        cats = "、".join(f"{c}类 {r['PASS'][0]} 元" for c, r in self.k.bases["certificate"].items())
+        lines.append(f"目录内职业（工种）取得合格等级的：{cats}（附件1未列最低课时）")
+        return Block("培训合格证书项目（附件2第159、160项）及补贴：", lines, "附件1；附件2")
+
     def bases_overview(self, level: str | None) -> Block:
         lines = []
         for cat, row in self.k.bases["certificate"].items():

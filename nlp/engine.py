@@ -22,6 +22,7 @@ from nlp.understand import TARGET_INTENTS, Query, parse
 
 POLICY_INTENTS = (
     "special",
+    "certificate",
     "claims",
     "institution",
     "fraud",
@@ -215,9 +216,13 @@ class Engine:
                     f"「{term}」对应目录中{len(keys)}个条目（{names}），编码、类别和紧缺情况相同，"
                     "以下回答对它们都适用"
                 )
+            elif "transition" in q.intents:
+                q.targets.extend(k for k in keys if k not in q.targets)  # 钳工 → all its successors
             elif not q.targets:
                 return self._ask_which(term, keys, q, ctx)
         # 2. nothing named: typo, unknown occupation, follow-up or a policy question
+        if not q.targets and not q.intents and q.level and ctx.get("policy"):
+            q.intents = list(ctx["policy"])  # 高级技师鉴定补贴多少 → 那中级呢
         target_intents = [i for i in q.intents if i in TARGET_INTENTS]
         policy = [i for i in q.intents if i in POLICY_INTENTS]
         if not q.targets and not q.unknown_codes and not (q.city and _wants_local(q)):
@@ -262,6 +267,7 @@ class Engine:
             "targets": q.targets[:5] or ctx.get("targets", []),
             "intents": target_intents or ctx.get("intents", []),
             "level": q.level or (ctx.get("level") if not q.targets else None),
+            "policy": [] if q.targets else policy,
         }
         choices = self._level_choices(q, target_intents)
         return Reply(blocks, choices=choices, context=_clean_context(new_ctx))
@@ -303,7 +309,9 @@ class Engine:
             for intent in target_intents or ["summary"]:
                 blocks.append(self._target_block(key, intent, q))
         covered = (
-            ("marks", "categories", "offline", "special", "help", "greeting") if q.targets else ()
+            ("marks", "categories", "offline", "special", "certificate", "help", "greeting")
+            if q.targets
+            else ()
         )
         for intent in policy:
             block = None if intent in covered else self._policy_block(intent, q)
@@ -361,6 +369,8 @@ class Engine:
             return a.claims(q.used_claims)
         if intent == "special":
             return a.special_overview()
+        if intent == "certificate":
+            return a.certificate_overview()
         if intent == "class_hour":
             return a.class_hour(q.minutes)
         if intent == "practical":
@@ -498,6 +508,9 @@ def _clean_context(context: object) -> dict[str, Any]:
     level = context.get("level")
     if isinstance(level, str) and level in ("L1", "L2", "L3", "L4", "L5", "PASS"):
         out["level"] = level
+    policy = context.get("policy")
+    if isinstance(policy, list):
+        out["policy"] = [i for i in policy if i in POLICY_INTENTS][:5]
     pending = context.get("pending")
     if isinstance(pending, dict):
         out["pending"] = {

@@ -77,13 +77,13 @@ def parse(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex) -
     m = _MINUTES.search(masked)
     if m:
         q.minutes = int(m.group(1)) if m.group(1) else int(m.group(2)) * 60
-    for word, level in lexicon.levels:
-        if word in masked:
-            q.level = q.level or level
-            masked = masked.replace(word, " ")
     for word, intent in lexicon.intents:
         if word in masked:
             _add(q.intents, intent)
+            masked = masked.replace(word, " ")
+    for word, level in lexicon.levels:
+        if word in masked:
+            q.level = q.level or level
             masked = masked.replace(word, " ")
     if "appraisal" in q.intents and "subsidy" in q.intents:
         q.intents.remove("subsidy")

@@ -298,3 +298,19 @@ def test_inline_cards(engine):
     assert len(engine.inline("钳工")) == 3
     assert len(engine.inline("工")) <= 10
     assert engine.inline("") == []
+
+
+def test_level_follow_up_on_a_policy_topic(ask):
+    assert "中级（四级）职业技能鉴定补贴：200" in ask("高级技师鉴定补贴多少", "那中级呢")
+
+
+def test_legacy_name_of_several_successors_lists_them_all(ask):
+    answer = ask("钳工现在叫什么")
+    for name in ("装配钳工", "机修钳工", "工具钳工"):
+        assert f"现行目录名称：{name}" in answer
+    assert "合并单元格" in answer
+
+
+def test_training_certificates_overview(ask):
+    answer = ask("什么是培训合格证书")
+    assert "短视频运营（3208990008）：500 元/人" in answer and "跨境电商" in answer
