@@ -57,6 +57,7 @@ TELEGRAM_MESSAGES_PER_SECOND = 30.0
 TELEGRAM_GROUP_MESSAGES_PER_MINUTE = 20
 TELEGRAM_PRIVATE_MESSAGES_PER_SECOND = 1.0
 _GROUP_TYPES = {"group", "supergroup", "channel"}
+_MAX_MIGRATIONS = 2  # group → supergroup happens once; more means something is wrong
 
 
 class MessageSender(Protocol):
@@ -360,6 +361,7 @@ class Deliverer:
         parts = render_notice(message.text)
         chat_id, chat_type, index = message.chat_id, message.chat_type, message.parts_sent
         outbox_id, worker = message.outbox_id, self.worker_id
+        migrations = 0
         while index < len(parts):
             if not await self._take_slot(chat_id, chat_type):
                 wait = max(self._chats.delay(chat_id, chat_type), self._pacer.pause_left())
@@ -389,6 +391,10 @@ class Deliverer:
                 return
             except ChatMigrated as error:
                 self.stats.migrated += 1
+                migrations += 1
+                if migrations > _MAX_MIGRATIONS:
+                    await self._fail(message, f"400 migration loop at {chat_id}", deactivate=False)
+                    return
                 new_chat = await asyncio.to_thread(
                     self.store.follow_migration, outbox_id, worker, int(error.new_chat_id)
                 )

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -61,6 +62,11 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     url = normalise_url(url) if url else database_url()
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
+        if make_url(url).database in (None, "", ":memory:"):
+            # One shared connection, or every thread (asyncio.to_thread) sees its own empty
+            # database.  In-memory databases are for tests, one transaction at a time.
+            kwargs.setdefault("poolclass", StaticPool)
+            kwargs.setdefault("connect_args", {"check_same_thread": False})
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine

@@ -118,3 +118,16 @@ def test_instances_starting_together_upgrade_once(database_url: str) -> None:
     assert all(db.is_at_head(s.engine) for s in stores)
     for s in stores:
         s.close()
+
+
+def test_in_memory_sqlite_is_one_database_for_every_thread() -> None:
+    """Tests may use ``Store("sqlite://")`` from async code (asyncio.to_thread)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from knowledge.state import Store
+
+    store = Store("sqlite://")
+    store.save_context(1, {"entry": "焊工"})
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(store.get_context, 1).result() == {"entry": "焊工"}
+    store.close()
