@@ -125,15 +125,23 @@ async def _reply(update: Update, text: str) -> None:
         await update.effective_message.reply_text(html.escape(text), parse_mode=ParseMode.HTML)
 
 
-async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Subscribe this group (administrators only) or this person to notices."""
-    chat = update.effective_chat
-    if chat is None or not await _may_manage(update, context):
+async def _allowed_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[str] | None:
+    """The topics named in a (un)subscribe command, or None after telling the user why not."""
+    if update.effective_chat is None or not await _may_manage(update, context):
         await _reply(update, NOT_ADMIN)
-        return
+        return None
     known, unknown = _topics(list(context.args or []))
     if unknown:
         await _reply(update, UNKNOWN_TOPIC.format(topics="、".join(unknown)))
+        return None
+    return known
+
+
+async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Subscribe this group (administrators only) or this person to notices."""
+    chat = update.effective_chat
+    known = await _allowed_topics(update, context)
+    if chat is None or known is None:
         return
     info = await asyncio.to_thread(_store(context).subscribe, chat.id, chat.type, known)
     where = "这里" if chat.type == ChatType.PRIVATE else "本群"
@@ -143,12 +151,8 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Unsubscribe this group (administrators only) or this person, from some or all topics."""
     chat = update.effective_chat
-    if chat is None or not await _may_manage(update, context):
-        await _reply(update, NOT_ADMIN)
-        return
-    known, unknown = _topics(list(context.args or []))
-    if unknown:
-        await _reply(update, UNKNOWN_TOPIC.format(topics="、".join(unknown)))
+    known = await _allowed_topics(update, context)
+    if chat is None or known is None:
         return
     info = await asyncio.to_thread(_store(context).unsubscribe, chat.id, known)
     if info is None:

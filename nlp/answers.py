@@ -9,7 +9,7 @@ from __future__ import annotations
 from calculator import hours as hrs
 from calculator.codes import entrepreneurship_code
 from calculator.entrepreneurship import eligible
-from calculator.subsidy import appraisal_subsidy, remaining_claims, subsidy_for, yuan
+from calculator.subsidy import Subsidy, appraisal_subsidy, remaining_claims, subsidy_for, yuan
 from knowledge.catalogue import KIND_LABEL, Entry, Knowledge
 from nlp.reply import Block
 
@@ -107,16 +107,22 @@ class Answers:
             )
         return self.local_code(key)
 
-    def _qualification_subsidy(self, e: Entry, level: str) -> Block:
+    def _level_subsidy(self, e: Entry, level: str) -> tuple[Subsidy, int | None]:
+        """附件1's base for the entry's category and level, with 通知第一条's uplift applied."""
         base, min_hours = self.k.bases["certificate"][e.category][level]
-        pct = self.uplift_percent()
+        uplift_levels = tuple(self.p["shortage_uplift_levels"])
         s = subsidy_for(
             base,
             level,
             shortage=e.shortage,
-            percent=pct,
-            uplift_levels=tuple(self.p["shortage_uplift_levels"]),
+            percent=self.uplift_percent(),
+            uplift_levels=uplift_levels,
         )
+        return s, min_hours
+
+    def _qualification_subsidy(self, e: Entry, level: str) -> Block:
+        s, min_hours = self._level_subsidy(e, level)
+        base, pct = s.base, self.uplift_percent()
         name = self.levels[level]
         lines = []
         if s.uplifted:
@@ -143,15 +149,8 @@ class Answers:
         pct = self.uplift_percent()
         lines = []
         for level in LEVEL_ORDER:
-            base, min_hours = self.k.bases["certificate"][e.category][level]
-            s = subsidy_for(
-                base,
-                level,
-                shortage=e.shortage,
-                percent=pct,
-                uplift_levels=tuple(self.p["shortage_uplift_levels"]),
-            )
-            how = f"（基准 {base} 元 +{pct}%）" if s.uplifted else ""
+            s, min_hours = self._level_subsidy(e, level)
+            how = f"（基准 {s.base} 元 +{pct}%）" if s.uplifted else ""
             hours_text = f"，最低 {min_hours} 课时" if min_hours else ""
             lines.append(f"{self.levels[level]}：{yuan(s.amount)} 元{how}{hours_text}")
         status = (
@@ -399,8 +398,12 @@ class Answers:
             if e.kind == "training_certificate"
         ]
         row = self.k.bases["other"]["职工岗前培训"]
-        lines.append(f"职工岗前培训（培训合格证书）：{row['amount']} 元/人，最低 {row['hours']} 课时")
-        cats = "、".join(f"{c}类 {r['PASS'][0]} 元" for c, r in self.k.bases["certificate"].items())
+        lines.append(
+            f"职工岗前培训（培训合格证书）：{row['amount']} 元/人，最低 {row['hours']} 课时"
+        )
+        cats = "、".join(
+            f"{c}类 {r['PASS'][0]} 元" for c, r in self.k.bases["certificate"].items()
+        )
         lines.append(f"目录内职业（工种）取得合格等级的：{cats}（附件1未列最低课时）")
         return Block("培训合格证书项目（附件2第159、160项）及补贴：", lines, "附件1；附件2")
 

@@ -217,7 +217,8 @@ class Engine:
                     "以下回答对它们都适用"
                 )
             elif "transition" in q.intents:
-                q.targets.extend(k for k in keys if k not in q.targets)  # 钳工 → all its successors
+                # 钳工 (a legacy name) → every current occupation that succeeds it
+                q.targets.extend(k for k in keys if k not in q.targets)
             elif not q.targets:
                 return self._ask_which(term, keys, q, ctx)
         # 2. nothing named: typo, unknown occupation, follow-up or a policy question

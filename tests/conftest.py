@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from knowledge.catalogue import Knowledge, load
+from knowledge.state import Store
 from nlp.engine import Engine
+from tests.state.databases import temporary_database
 
 SEED = (
     Path(__file__).resolve().parents[1].parent
@@ -49,3 +52,18 @@ def ask(engine: Engine):
         return text
 
     return _ask
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database (no tables) on each backend; tests/bot overrides it with SQLite only."""
+    with temporary_database(request.param, str(tmp_path)) as url:
+        yield url
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    """A store on a database upgraded to head."""
+    store = Store(database_url)
+    yield store
+    store.close()

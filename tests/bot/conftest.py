@@ -42,14 +42,6 @@ def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    """The real state store on the test's SQLite file."""
-    store = Store(database_url)
-    yield store
-    store.close()
-
-
-@pytest.fixture
 def settings(fake_telegram: FakeTelegram, database_url: str) -> Settings:
     """Settings pointing at the stand-in server, with one admin."""
     return Settings(
@@ -87,7 +79,8 @@ class Harness:
         await self.feed(update)
         query_id = update["callback_query"]["id"]
         calls = await self.fake.await_calls(
-            "answerCallbackQuery", where=lambda c: c.params.get("callback_query_id") == query_id)
+            "answerCallbackQuery", where=lambda c: c.params.get("callback_query_id") == query_id
+        )
         return calls[0]
 
     async def settle(self) -> None:
@@ -100,8 +93,9 @@ def _sent(call: Call) -> bool:
 
 
 @pytest.fixture
-async def harness(settings: Settings, store: Store,
-                  fake_telegram: FakeTelegram) -> AsyncIterator[Harness]:
+async def harness(
+    settings: Settings, store: Store, fake_telegram: FakeTelegram
+) -> AsyncIterator[Harness]:
     """The application built by ``build_application``, started without polling."""
     app = build_application(settings, Services(engine=get_engine(), store=store))
     async with app:
@@ -117,11 +111,20 @@ async def harness(settings: Settings, store: Store,
 class BotProcess:
     """``python -m bot.cli run`` as a subprocess against the stand-in server."""
 
-    def __init__(self, fake: FakeTelegram, database_url: str, log_path: Path,
-                 *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        fake: FakeTelegram,
+        database_url: str,
+        log_path: Path,
+        *args: str,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.fake, self.args, self.log_path = fake, args, log_path
-        inherited = {k: v for k, v in os.environ.items()
-                     if not k.startswith(("TELEGRAM_", "SKILLBOT_", "DATABASE_URL"))}
+        inherited = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "SKILLBOT_", "DATABASE_URL"))
+        }
         self.env = {
             **inherited,
             "TELEGRAM_BOT_TOKEN": fake.token,
@@ -138,8 +141,12 @@ class BotProcess:
         seen = len(self.fake.calls(ready_method))
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", *self.args], cwd=ROOT, env=self.env,
-            stdout=self._log, stderr=subprocess.STDOUT)
+            [sys.executable, "-m", "bot.cli", "run", *self.args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             self.fake.wait_for(ready_method, count=seen + 1, timeout=timeout)
         except TimeoutError:

@@ -10,26 +10,9 @@ import pytest
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from knowledge.state import Store
-from tests.state.databases import temporary_database
 from tests.support.fake_telegram import FakeTelegram
 
 READ_TIMEOUT = 0.5  # the stand-in's "slow" fault answers later than this
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
-    """An empty database on each backend."""
-    with temporary_database(request.param, str(tmp_path)) as url:
-        yield url
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    """A store on a database upgraded to head."""
-    store = Store(database_url)
-    yield store
-    store.close()
 
 
 @pytest.fixture
