@@ -314,3 +314,51 @@ def test_legacy_name_of_several_successors_lists_them_all(ask):
 def test_training_certificates_overview(ask):
     answer = ask("什么是培训合格证书")
     assert "短视频运营（3208990008）：500 元/人" in answer and "跨境电商" in answer
+
+
+def _attachment1_cells(seed_text):
+    """附件1's certificate rows as (category, level word, amount, hours) from the notice itself."""
+    section = seed_text.split("附件1", 2)[2].split("附件2", 1)[0]
+    rows = [[c.strip() for c in block.split("\n\t")] for block in section.split("\n\n")]
+    cells, cat = [], None
+    for row in rows:
+        row = [c.lstrip("\t") for c in row]
+        if len(row) >= 4 and row[1] in ("A类", "B类", "C类"):
+            cat = row[1][0]
+        if cat and len(row) >= 4 and row[2].endswith(("级）", "合格")) and row[3].isdigit():
+            cells.append((cat, row[2], int(row[3]), int(row[4]) if len(row) > 4 and row[4] else None))
+        if row and row[0].startswith("培训合格证书"):
+            break
+    return cells
+
+
+def test_every_certificate_cell_of_attachment1_through_the_engine(engine, knowledge, seed_text):
+    """For each of the 18 cells: an occupation of that category, shortage and not, at that level."""
+    cells = _attachment1_cells(seed_text)
+    assert len(cells) == 18
+    word = {v: k for k, v in knowledge.bases["levels"].items()}
+    for cat, level_word, base, hours in cells:
+        level = word[level_word]
+        for shortage in (True, False):
+            entry = next(e for e in knowledge.entries if e.kind == "qualification"
+                         and e.category == cat and e.shortage is shortage)
+            reply = engine.choose(f"lv:{level}", {"targets": [entry.key], "intents": ["subsidy"]})
+            uplifted = shortage and level in ("L1", "L2")
+            expected = base * 110 // 100 if uplifted else base
+            assert reply.blocks[0].headline == f"{entry.name} {level_word}：{expected} 元/人"
+            text = reply.text()
+            assert (f"上浮 10% → {expected} 元" in text) is uplifted
+            assert (f"最低课时：{hours}" in text) if hours else ("未列出合格等级的最低课时" in text)
+
+
+@pytest.mark.parametrize("question,figure", [
+    ("专项职业能力A类补贴", "A类：800 元/人，最低 40 课时"),
+    ("专项职业能力B类补贴", "B类：600 元/人，最低 32 课时"),
+    ("专项职业能力C类补贴", "C类：400 元/人，最低 24 课时"),
+    ("GYB补贴", "400 元/人"), ("SYB补贴", "1000 元/人"), ("网络创业培训补贴", "1200 元/人"),
+    ("EYB补贴", "1500 元/人"), ("短视频运营补贴", "500 元/人"), ("跨境电商补贴", "500 元/人"),
+    ("职工岗前培训补贴", "500 元/人"), ("高级技师鉴定补贴", "650"), ("技师鉴定补贴", "500"),
+    ("三级鉴定补贴", "260"), ("四级鉴定补贴", "200"), ("五级鉴定补贴", "150"),
+])
+def test_other_cells_of_attachment1(ask, question, figure):
+    assert figure in ask(question)
