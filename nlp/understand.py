@@ -89,6 +89,8 @@ def parse(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex) -
         q.intents.remove("subsidy")
     if "entrepreneurship" in q.intents and "categories" in q.intents:
         q.intents.remove("categories")  # 创业培训的类别 is the entrepreneurship A–D classes
+    if "transition" in q.intents and "code" in q.intents:
+        q.intents.remove("code")  # the transition answer gives both the current and legacy codes
     if "online" in q.intents and "hours" in q.intents:
         q.intents.remove("hours")  # the online answer states the hours it is computed from
     q.text_rest = masked  # type: ignore[attr-defined]
