@@ -26,9 +26,9 @@ def ask_jsonl(inp: IO[str], out: IO[str]) -> int:
     engine.warm_up()  # load jieba before the stream, so no message stalls halfway through it
     contexts: dict[str, dict[str, Any]] = {}
     for line in inp:
-        if not line.strip():
-            continue
         try:
+            if not line.strip():
+                raise ValueError("empty line")
             if len(line) > MAX_LINE:
                 raise ValueError(f"line longer than {MAX_LINE} characters")
             msg = json.loads(line)

@@ -12,8 +12,8 @@ import re
 
 from calculator.exceptions import InvalidCode
 
-OCCUPATION = re.compile(r"(?<!\d)(\d)-(\d{2})-(\d{2})-(\d{2})(?!\d)")
-COMPACT = re.compile(r"(?<![\dA-Za-z])(\d{7}|\d{9}|\d{10}|A\d{9})(?!\d)")
+OCCUPATION = re.compile(r"(?<!\d)(\d)(?:-| +)(\d{2})(?:-| +)(\d{2})(?:-| +)(\d{2})(?!\d)")
+COMPACT = re.compile(r"(?<![\dA-Za-z])(\d{7}|\d{9}|\d{10}|A\d{9})(?!\d)", re.IGNORECASE)
 ENTREPRENEURSHIP = re.compile(r"JC(?:A|B\d{2}-\d{2}|B|CW|CM|DI|DE)(?![A-Z])", re.IGNORECASE)
 
 
@@ -30,15 +30,18 @@ def compact(code: str) -> str:
     return occupation_code(code).replace("-", "")
 
 
-def find_codes(text: str) -> list[str]:
-    """Every code in ``text`` (already NFKC-normalised), in order, dashed codes first-class."""
-    found: list[tuple[int, str]] = [
-        (m.start(), "-".join(m.groups())) for m in OCCUPATION.finditer(text)
-    ]
+def find_code_spans(text: str) -> list[tuple[int, int, str]]:
+    """Every code in ``text`` (NFKC-normalised) as (start, end, normalised code), in order."""
+    found = [(m.start(), m.end(), "-".join(m.groups())) for m in OCCUPATION.finditer(text)]
     masked = OCCUPATION.sub(lambda m: " " * len(m.group()), text)
-    found += [(m.start(), m.group(1)) for m in COMPACT.finditer(masked)]
-    found += [(m.start(), m.group().upper()) for m in ENTREPRENEURSHIP.finditer(masked)]
-    return [code for _, code in sorted(found)]
+    found += [(m.start(), m.end(), m.group(1).upper()) for m in COMPACT.finditer(masked)]
+    found += [(m.start(), m.end(), m.group().upper()) for m in ENTREPRENEURSHIP.finditer(masked)]
+    return sorted(found)
+
+
+def find_codes(text: str) -> list[str]:
+    """Every code in ``text``, normalised, in order: 6 18 02 04 → 6-18-02-04, a407990200 → A…"""
+    return [code for _, _, code in find_code_spans(text)]
 
 
 def entrepreneurship_code(city: int, seq: int, prefix: str = "JCB") -> str:

@@ -76,10 +76,14 @@ class Answers:
                     f"附件1；{self._src_entry(e)}",
                 )
             amount, hours = self.k.bases["training_certificate"][e.name]
+            lines = [f"最低 {hours} 课时"]
+            note = self.k.bases.get("training_certificate_notes", {}).get(e.name)
+            if note:
+                lines.append(note)
+            if level and level != "PASS":
+                lines.append("培训合格证书不分等级")
             return Block(
-                f"{e.name}（培训合格证书）：{amount} 元/人",
-                [f"最低 {hours} 课时"],
-                f"附件1；{self._src_entry(e)}",
+                f"{e.name}（培训合格证书）：{amount} 元/人", lines, f"附件1；{self._src_entry(e)}"
             )
         if key in self.programmes or key == "cy:B":
             cat = self.category_of(key)
@@ -97,7 +101,7 @@ class Answers:
             if row["amount"] is None:
                 return Block(
                     f"{key[2:]}：附件1未规定统一补贴金额",
-                    [f"附件1写明：{row['rule']}，具体金额以属地人社部门的核定为准"],
+                    [f"附件1写明：{row['rule']}", "通知没有给出具体金额"],
                     "附件1",
                 )
             return Block(

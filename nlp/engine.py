@@ -39,6 +39,7 @@ POLICY_INTENTS = (
     "entrepreneurship",
     "help",
     "greeting",
+    "thanks",
 )
 ACCEPT_SCORE = (
     80  # fuzzy: answer (saying what was assumed) only above this and with a clear margin
@@ -98,6 +99,9 @@ class Engine:
                 understood=False,
                 context=ctx,
             )
+        picked = self._picked(norm.casefold().strip(" 。.!！?？"), ctx)
+        if picked:  # "2" or "中式" after "面点师" offered 中式面点师 / 西式面点师
+            return self.choose(f"pick:{picked}", ctx)
         q = parse(norm, self.k, self.lexicon, self.index)
         if intent in TARGET_INTENTS or intent == "entrepreneurship":
             q.intents = [intent] + [i for i in q.intents if i != intent]
@@ -122,7 +126,8 @@ class Engine:
                 intents=list(pending.get("intents") or []),
                 level=pending.get("level"),
             )
-            return self._respond(q, {k: v for k, v in ctx.items() if k != "pending"})
+            rest = {k: v for k, v in ctx.items() if k not in ("pending", "choices", "term")}
+            return self._respond(q, rest)
         elif verb == "lv" and arg in self.a.levels and ctx.get("targets"):
             q = Query(
                 text="",
@@ -134,7 +139,11 @@ class Engine:
         return Reply([Block("这个按钮已失效，请重新提问。")], understood=False, context=ctx)
 
     def inline(self, query: str, limit: int = 10) -> list[Card]:
-        """Compact cards for inline mode: one per matching target, at most ``limit``."""
+        """Compact cards for inline mode: one per entry the query names, at most ``limit``.
+
+        A query naming no entry gets the engine's whole answer as one card (a policy answer, or
+        "未找到" with the closest entries — never a closest entry passed off as the answer).
+        """
         norm = normalise(query)
         if not norm:
             return []
@@ -142,27 +151,35 @@ class Engine:
         keys = list(q.targets)
         for _, group in q.ambiguous:
             keys += [k for k in group if k not in keys]
-        if not keys:
-            words = self.index.content_words(q.text_rest)  # type: ignore[attr-defined]
-            for word in words[:2]:
-                for _, score, group in self.index.fuzzy(word, limit=limit):
-                    keys += [k for k in group if k not in keys and score >= SUGGEST_SCORE]
+        if not keys or q.places or q.years:
+            reply = self.answer(norm)
+            title = reply.headline if reply.understood else f"未找到：{norm[:40]}"
+            cards = [Card(id="answer", title=title[:100], description=reply.headline, reply=reply)]
+            for choice in reply.choices if not reply.understood else []:
+                picked = self.choose(choice.payload, reply.context)
+                cards.append(
+                    Card(
+                        id=choice.payload[5:],
+                        title=f"最接近：{choice.label}",
+                        description=picked.headline,
+                        reply=picked,
+                    )
+                )
+            return cards[:limit]
         cards = []
+        intents = [i for i in q.intents if i in TARGET_INTENTS]
         for key in keys[:limit]:
             sub = Query(
                 text=q.text,
                 targets=[key],
-                intents=[i for i in q.intents if i in TARGET_INTENTS],
+                intents=intents,
                 level=q.level,
+                level_marks=q.level_marks,
+                total_hours=q.total_hours,
             )
             reply = self._respond(sub, {})
             cards.append(
-                Card(
-                    id=key,
-                    title=self.a.label(key),
-                    description=reply.blocks[0].headline if reply.blocks else "",
-                    reply=reply,
-                )
+                Card(id=key, title=self.a.label(key), description=reply.headline, reply=reply)
             )
         return cards
 
@@ -206,11 +223,13 @@ class Engine:
 
     def _respond(self, q: Query, ctx: dict[str, Any]) -> Reply:
         notes: list[str] = []
+        asks: list[tuple[str, tuple[str, ...]]] = []
         # 1. one term naming several entries: ask only when their answers differ
         for term, keys in q.ambiguous:
             if len({self._signature(k) for k in keys}) == 1:
                 if keys[0] not in q.targets:
                     q.targets.append(keys[0])
+                    q.target_pos.setdefault(keys[0], q.target_pos.get(keys[1], 0))
                 names = "；".join(self.a.label(k) for k in keys)
                 notes.append(
                     f"「{term}」对应目录中{len(keys)}个条目（{names}），编码、类别和紧缺情况相同，"
@@ -219,8 +238,10 @@ class Engine:
             elif "transition" in q.intents:
                 # 钳工 (a legacy name) → every current occupation that succeeds it
                 q.targets.extend(k for k in keys if k not in q.targets)
-            elif not q.targets:
-                return self._ask_which(term, keys, q, ctx)
+            else:
+                asks.append((term, keys))
+        if asks and not q.targets:
+            return self._ask_which(asks[0][0], asks[0][1], q, ctx)
         # 2. nothing named: typo, unknown occupation, follow-up or a policy question
         if not q.targets and not q.intents and q.level and ctx.get("policy"):
             q.intents = list(ctx["policy"])  # 高级技师鉴定补贴多少 → 那中级呢
@@ -228,34 +249,41 @@ class Engine:
         policy = [i for i in q.intents if i in POLICY_INTENTS]
         if not q.targets and not q.unknown_codes and not (q.city and _wants_local(q)):
             needs_target = not policy
-            content = (
-                self.index.content_words(q.text_rest)  # type: ignore[attr-defined]
-                if needs_target and q.text
-                else []
-            )
-            if content:
+            content = self.index.content_words(q.text_rest) if needs_target and q.text_rest else []
+            if content and not (q.places or q.years):
                 found = self._fuzzy(content)
                 if isinstance(found, Reply):
                     found.context = ctx
                     return found
                 q.targets.append(found[0])
                 notes.append(found[1])
-            elif (
-                ctx.get("targets")
-                and needs_target
-                and (q.level or target_intents or not q.intents)
-            ):
+            elif ctx.get("choices") and not content and (q.level or not q.intents):
+                # 钳工补贴 → (buttons) → 技师呢: still the same question, ask again
+                pending = dict(ctx.get("pending") or {})
+                q.intents = q.intents or list(pending.get("intents") or [])
+                q.level = q.level or pending.get("level")
+                return self._ask_which(ctx.get("term", ""), tuple(ctx["choices"]), q, ctx)
+            elif ctx.get("targets") and needs_target and not content:
                 q.targets = list(ctx["targets"])
                 q.follow_up = True
         # 3. inherit the topic and level of the conversation for short follow-ups
         if q.targets and not target_intents and not policy and ctx.get("intents"):
-            q.intents = [i for i in ctx["intents"] if i in TARGET_INTENTS]
-            target_intents = list(q.intents)
+            target_intents = [i for i in ctx["intents"] if i in TARGET_INTENTS]
+            if q.level_marks and not {"subsidy", "hours", "online"} & set(target_intents):
+                target_intents = ["subsidy"]  # 电工是紧缺的吗 → 那三级呢: a level asks for money
+            q.intents = list(target_intents)
             if q.level is None:
                 q.level = ctx.get("level")
         elif q.follow_up and q.level is None:
             q.level = ctx.get("level")
-        blocks = self._blocks(q, target_intents, policy)
+        if _wants_local(q):  # 附件5's city codes cover every city of Jiangsu
+            q.places = [p for p in q.places if p not in self.k.entrepreneurship["cities"]]
+        if q.years or q.places:
+            blocks = [self._outside_scope(q)]
+        else:
+            blocks = self._blocks(q, target_intents, policy)
+        for term, keys in asks:
+            blocks.append(self._which_block(term, keys))
         if not blocks:
             return Reply(
                 [Block("抱歉，我没能理解这个问题。", self._help_lines())],
@@ -264,31 +292,68 @@ class Engine:
             )
         if notes:
             blocks[0].lines[:0] = notes
-        new_ctx = {
+        new_ctx: dict[str, Any] = {
             "targets": q.targets[:5] or ctx.get("targets", []),
             "intents": target_intents or ctx.get("intents", []),
             "level": q.level or (ctx.get("level") if not q.targets else None),
             "policy": [] if q.targets else policy,
         }
-        choices = self._level_choices(q, target_intents)
-        return Reply(blocks, choices=choices, context=_clean_context(new_ctx))
+        if asks:
+            new_ctx.update(self._choices_context(asks[0][0], asks[0][1], q))
+        choices = (
+            [Choice(self.a.label(k)[:30], f"pick:{k}") for k in asks[0][1][:8]]
+            if asks
+            else self._level_choices(q, target_intents)
+        )
+        return Reply(_unique(blocks), choices=choices, context=_clean_context(new_ctx))
+
+    def _outside_scope(self, q: Query) -> Block:
+        """The notice is Huai'an's, for 2024: say so instead of giving its figures elsewhere."""
+        lines = []
+        other_years = [y for y in q.years if str(y) != self.k.year]
+        if other_years:
+            years = "、".join(f"{y}年" for y in dict.fromkeys(other_years))
+            lines.append(f"本通知只给出{self.k.year}年的标准，没有{years}的补贴标准")
+            if any(y < int(self.k.year) for y in other_years):
+                lines.append(self.k.clause("effective")["text"])
+        if q.places:
+            places = "、".join(dict.fromkeys(q.places))
+            if _wants_local(q):
+                lines.append(
+                    f"附件5的市级代码只有江苏省13个设区市（南京01 … 宿迁13），没有{places}"
+                )
+            else:
+                lines.append(
+                    f"本通知是淮安市的标准，不适用于{places}；请咨询当地人力资源社会保障部门"
+                )
+        lines.append(f"需要淮安市{self.k.year}年的标准，请去掉年份或地名再问一次")
+        return Block("这个问题超出了本通知的范围", lines, "通知末段；通知标题")
 
     def _blocks(self, q: Query, target_intents: list[str], policy: list[str]) -> list[Block]:
         a = self.a
-        blocks: list[Block] = []
-        for code in q.unknown_codes:
-            blocks.append(
-                Block(
-                    f"未找到编码 {code}",
-                    [
-                        "附件2目录和附件4对照表中都没有这个编码；请核对后再问，或直接输入职业（工种）名称"
-                    ],
-                    "附件2；附件4",
-                )
+        blocks = [
+            Block(
+                f"未找到编码 {code}",
+                [
+                    "附件2目录和附件4对照表中都没有这个编码；请核对后再问，或直接输入职业（工种）名称"
+                ],
+                "附件2；附件4",
             )
+            for code in q.unknown_codes
+        ]
         programmes = [k for k in q.targets if k in a.programmes or k == "cy:B"]
-        if len(programmes) >= 2 and _ORDER_WORDS.search(q.text):
-            blocks.append(a.eligibility(programmes[-2], programmes[-1]))
+        same_class = len({a.category_of(k) for k in programmes}) < len(programmes)
+        if len(programmes) >= 2 and (same_class or _ORDER_WORDS.search(q.text)):
+            # 通知第三条: low to high, and each class once — whichever way the question puts it
+            first, second = programmes[-2], programmes[-1]
+            if same_class:
+                first, second = next(
+                    (x, y)
+                    for i, x in enumerate(programmes)
+                    for y in programmes[i + 1 :]
+                    if a.category_of(x) == a.category_of(y)
+                )
+            blocks.append(a.eligibility(first, second))
             return blocks
         repeated = sum(1 for h in q.hits if programmes and h.keys == (programmes[0],)) > 1
         if len(programmes) == 1 and (repeated or _AGAIN_WORDS.search(q.text)):
@@ -301,21 +366,34 @@ class Engine:
         ):
             blocks.append(a.local_code(None, q.city, q.ordinal))
             return blocks
-        only_policy = (
-            "appraisal" in policy and not target_intents
-        )  # 鉴定补贴 depends on the level only
+        only_policy = "appraisal" in policy and not target_intents  # 鉴定补贴: by level only
         for key in [] if only_policy else q.targets[:5]:
             if key in q.code_notes and q.code_notes[key] != "local" and not target_intents:
                 blocks.append(Block(q.code_notes[key], [], "附件4"))
             for intent in target_intents or ["summary"]:
-                blocks.append(self._target_block(key, intent, q))
+                for level in q.levels_for(key) or [None]:
+                    blocks.append(self._target_block(key, intent, q, level))
         covered = (
-            ("marks", "categories", "offline", "special", "certificate", "help", "greeting")
+            (
+                "marks",
+                "categories",
+                "offline",
+                "special",
+                "certificate",
+                "help",
+                "greeting",
+                "thanks",
+            )
             if q.targets
             else ()
         )
         for intent in policy:
-            block = None if intent in covered else self._policy_block(intent, q)
+            if intent in covered:
+                continue
+            if intent == "appraisal":  # one block per level asked (高级技师和技师鉴定补贴)
+                blocks += [a.appraisal(level) for level in q.all_levels() or [None]]
+                continue
+            block = self._policy_block(intent, q)
             if block:
                 blocks.append(block)
         if not q.targets and not policy:
@@ -325,14 +403,14 @@ class Engine:
                     blocks.append(block)
         return blocks
 
-    def _target_block(self, key: str, intent: str, q: Query) -> Block:
+    def _target_block(self, key: str, intent: str, q: Query, level: str | None) -> Block:
         a = self.a
         if intent == "subsidy":
-            return a.subsidy(key, q.level)
+            return a.subsidy(key, level)
         if intent == "hours":
-            return a.hours(key, q.level)
+            return a.hours(key, level)
         if intent == "online":
-            return a.online(key, q.level, q.total_hours)
+            return a.online(key, level, q.total_hours)
         if intent == "code":
             return a.code(key)
         if intent == "shortage":
@@ -346,9 +424,9 @@ class Engine:
                 block.lines += [f"补贴：{sub.headline.split('：', 1)[-1]}", *sub.lines]
                 block.source = "附件1；附件5"
             return block
-        block = a.subsidy(key, q.level)
+        block = a.subsidy(key, level)
         e = self.k.by_key.get(key)
-        if e and q.level is None and e.code not in block.headline:
+        if e and level is None and e.code not in block.headline:
             block.lines.insert(0, f"编码 {e.code}")
         return block
 
@@ -390,6 +468,8 @@ class Engine:
             if "local" in q.code_notes.values() or "个性化" in q.text or "地方" in q.text:
                 return a.local_code(None, q.city, q.ordinal)
             return a.entrepreneurship_overview()
+        if intent == "thanks":
+            return Block("不客气！还有问题可以随时问我。")
         if intent in ("help", "greeting"):
             return Block("您好！" if intent == "greeting" else "可以这样问：", self._help_lines())
         return None
@@ -400,7 +480,10 @@ class Engine:
             listed = len({e.code for e in self.k.entries if e.shortage})
             return a.clause(
                 "shortage_uplift",
-                [f"附件3共列出 {listed} 个紧缺型职业（工种）；告诉我工种名称即可查询"],
+                [
+                    "即技师（二级）、高级技师（一级）上浮；高级（三级）及以下按基准执行",
+                    f"附件3共列出 {listed} 个紧缺型职业（工种）；告诉我工种名称即可查询",
+                ],
             )
         if intent == "online":
             extra = []
@@ -460,20 +543,43 @@ class Engine:
         )
 
     def _ask_which(self, term: str, keys: tuple[str, ...], q: Query, ctx: dict[str, Any]) -> Reply:
-        lines = []
-        for key in keys:
-            e = self.k.by_key.get(key)
-            lines.append(self.a.describe(e) if e else self.a.label(key))
-        new_ctx = dict(ctx)
-        new_ctx.pop("targets", None)
-        new_ctx["intents"] = [i for i in q.intents if i in TARGET_INTENTS]
-        new_ctx["level"] = q.level
-        new_ctx["pending"] = {"intents": new_ctx["intents"], "level": q.level}
+        new_ctx = {k: v for k, v in ctx.items() if k != "targets"}
+        new_ctx.update(self._choices_context(term, keys, q))
         return Reply(
-            [Block(f"「{term}」对应目录中多个条目，答案不同，请选择：", lines, "附件2")],
+            [self._which_block(term, keys)],
             choices=[Choice(self.a.label(k)[:30], f"pick:{k}") for k in keys[:8]],
             context=_clean_context(new_ctx),
         )
+
+    def _which_block(self, term: str, keys: tuple[str, ...]) -> Block:
+        lines = []
+        for n, key in enumerate(keys[:8], 1):
+            e = self.k.by_key.get(key)
+            lines.append(f"{n}. " + (self.a.describe(e) if e else self.a.label(key)))
+        return Block(
+            f"「{term}」对应目录中多个条目，答案不同，请选择（回复序号或名称）：", lines, "附件2"
+        )
+
+    def _choices_context(self, term: str, keys: tuple[str, ...], q: Query) -> dict[str, Any]:
+        intents = [i for i in q.intents if i in TARGET_INTENTS]
+        return {
+            "intents": intents,
+            "level": q.level,
+            "term": term,
+            "choices": list(keys[:8]),
+            "pending": {"intents": intents, "level": q.level},
+        }
+
+    def _picked(self, text: str, ctx: dict[str, Any]) -> str | None:
+        """A reply naming one of the offered choices: its number, or part of one label only."""
+        choices = [k for k in ctx.get("choices") or [] if self._valid_key(k)]
+        if not choices or not text:
+            return None
+        if text.isdigit():
+            n = int(text)
+            return choices[n - 1] if 1 <= n <= len(choices) else None
+        named = [k for k in choices if text in self.a.label(k).casefold()]
+        return named[0] if len(named) == 1 and len(text) >= 2 else None
 
     def _level_choices(self, q: Query, intents: list[str]) -> list[Choice]:
         if (
@@ -489,6 +595,18 @@ class Engine:
             Choice(self.a.levels[lv].split("（")[0], f"lv:{lv}")
             for lv in ("L1", "L2", "L3", "L4", "L5")
         ]
+
+
+def _unique(blocks: list[Block]) -> list[Block]:
+    """Drop a block that repeats an earlier one word for word (跨境电商补贴多少 最低课时)."""
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    out = []
+    for block in blocks:
+        key = (block.headline, tuple(block.lines))
+        if key not in seen:
+            seen.add(key)
+            out.append(block)
+    return out
 
 
 def _wants_local(q: Query) -> bool:
@@ -509,6 +627,11 @@ def _clean_context(context: object) -> dict[str, Any]:
     level = context.get("level")
     if isinstance(level, str) and level in ("L1", "L2", "L3", "L4", "L5", "PASS"):
         out["level"] = level
+    choices = context.get("choices")
+    if isinstance(choices, list) and all(isinstance(c, str) and len(c) <= 40 for c in choices):
+        out["choices"] = choices[:8]
+        term = context.get("term")
+        out["term"] = term[:40] if isinstance(term, str) else ""
     policy = context.get("policy")
     if isinstance(policy, list):
         out["policy"] = [i for i in policy if i in POLICY_INTENTS][:5]

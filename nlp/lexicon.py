@@ -21,6 +21,7 @@ class Lexicon:
     levels: tuple[tuple[str, str], ...]
     intents: tuple[tuple[str, str], ...]  # (keyword, intent), longest keyword first
     filler: frozenset[str]
+    places: tuple[str, ...]  # places other than 淮安 (the notice is Huai'an's)
 
 
 @lru_cache(maxsize=1)
@@ -46,4 +47,5 @@ def load(path: Path = PATH) -> Lexicon:
         levels=tuple(sorted(levels, key=lambda p: -len(p[0]))),
         intents=tuple(sorted(owner.items(), key=lambda p: -len(p[0]))),
         filler=frozenset(str(w) for w in raw["filler"]),
+        places=tuple(sorted((str(p) for p in raw["places"]), key=lambda p: -len(p))),
     )

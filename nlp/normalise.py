@@ -13,6 +13,7 @@ _CONTROL = re.compile(
 )
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
 _SPACES = re.compile(r"\s+")
+_UNIT_GAP = re.compile(r"(?<=[0-9一二三四五])\s+(?=级)")  # 焊工 2 级 → 焊工 2级
 
 
 @lru_cache(maxsize=1)
@@ -37,7 +38,8 @@ def normalise(text: object) -> str:
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates
     if _has_cjk(text):
         text = _t2s().convert(text)
-    return _SPACES.sub(" ", text).strip()[:MAX_CHARS]
+    text = _SPACES.sub(" ", text).strip()
+    return _UNIT_GAP.sub("", text)[:MAX_CHARS]
 
 
 _CN_DIGITS = {

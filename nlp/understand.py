@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from calculator.codes import find_codes, occupation_code
+from calculator.codes import find_code_spans, occupation_code
 from knowledge.catalogue import Knowledge
 from nlp.lexicon import Lexicon
 from nlp.matcher import Hit, TermIndex
@@ -14,8 +14,10 @@ from nlp.normalise import cn_number
 # Intents that are about one target (an occupation, a special ability, a programme …).
 TARGET_INTENTS = ("subsidy", "hours", "online", "code", "shortage", "transition")
 _ORDINAL = re.compile(r"第\s*([0-9一二两三四五六七八九十]{1,3})\s*[个项号]?|序号\s*([0-9]{1,2})")
+_YEAR = re.compile(r"(20[12][0-9])\s*年")
 _TOTAL_HOURS = re.compile(
-    r"(?:总|共|一共|总共)\D{0,4}?([0-9]{1,4})\s*(?:个)?(?:课时|学时)"
+    r"(?:总课时|总学时|课时总数)\D{0,3}?([0-9]{1,4})"
+    r"|(?:总|共|一共|总共)\D{0,4}?([0-9]{1,4})\s*(?:个)?(?:课时|学时)"
     r"|([0-9]{1,4})\s*(?:个)?(?:课时|学时)"
 )
 _MINUTES = re.compile(r"([0-9]{1,5})\s*分钟|([0-9]{1,3})\s*(?:个)?(?:小时|钟头)")
@@ -43,28 +45,79 @@ class Query:
     minutes: int | None = None
     used_claims: int | None = None
     follow_up: bool = False
+    level_marks: list[tuple[int, str]] = field(default_factory=list)  # (position, level)
+    target_pos: dict[str, int] = field(default_factory=dict)
+    places: list[str] = field(default_factory=list)  # places other than 淮安 the text names
+    years: list[int] = field(default_factory=list)
+    text_rest: str = ""
+
+    def all_levels(self) -> list[str]:
+        """Every level written in the message, in order (or the one given by a button)."""
+        written = list(dict.fromkeys(level for _, level in sorted(self.level_marks)))
+        return written or ([self.level] if self.level else [])
+
+    def levels_for(self, key: str) -> list[str]:
+        """The levels asked about for one target, in the order they were written.
+
+        One level for the whole message applies to every target; with several targets and
+        several levels, each target takes the levels written after it and before the next one
+        (焊工高级，车工技师).
+        """
+        marks = sorted(self.level_marks)
+        levels = list(dict.fromkeys(level for _, level in marks))
+        if not levels:
+            return [self.level] if self.level else []
+        if len(self.targets) <= 1 or len(levels) == 1:
+            return levels
+        if key not in self.target_pos:
+            return levels[:1]
+        start = self.target_pos[key]
+        later = [p for k, p in self.target_pos.items() if k in self.targets and p > start]
+        end = min(later, default=len(self.text) + 1)
+        return list(dict.fromkeys(level for p, level in marks if start <= p < end))
 
 
 def parse(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex) -> Query:
-    """Parse normalised ``text`` (context is applied later by the engine)."""
+    """Parse normalised ``text`` (context is applied later by the engine).
+
+    Everything found is blanked out of ``masked`` with spaces of the same length, so positions
+    stay comparable (which level belongs to which occupation).
+    """
     low = text.casefold()
     q = Query(text=low)
     masked = low
-    for code in find_codes(text):
+
+    def blank(start: int, end: int) -> None:
+        nonlocal masked
+        masked = masked[:start] + " " * (end - start) + masked[end:]
+
+    for start, end, code in find_code_spans(text):
+        before = len(q.targets)
         _resolve_code(code, q, knowledge)
-        masked = masked.replace(code.casefold(), " " * len(code))
+        for key in q.targets[before:]:
+            q.target_pos.setdefault(key, start)
+        for _, keys in q.ambiguous:
+            for key in keys:
+                q.target_pos.setdefault(key, start)
+        blank(start, end)
     for hit in index.scan(masked):
         q.hits.append(hit)
-        masked = masked[: hit.start] + " " * (hit.end - hit.start) + masked[hit.end :]
+        blank(hit.start, hit.end)
+        for key in hit.keys:
+            q.target_pos.setdefault(key, hit.start)
         if len(hit.keys) == 1:
             _add(q.targets, hit.keys[0])
         else:
             q.ambiguous.append((hit.term, hit.keys))
-    for city in knowledge.entrepreneurship["cities"]:
-        if city in masked:
-            q.city = city
-            masked = masked.replace(city + "市", " ").replace(city, " ")
-            break
+    for m in _YEAR.finditer(masked):
+        q.years.append(int(m.group(1)))
+    for place in [*knowledge.entrepreneurship["cities"], *lexicon.places]:
+        for m in re.finditer(re.escape(place) + "(?:市|省)?", masked):
+            if place in knowledge.entrepreneurship["cities"] and q.city is None:
+                q.city = place
+            if place != "淮安":
+                _add(q.places, place)
+            blank(m.start(), m.end())
     m = _ORDINAL.search(masked)
     if m:
         q.ordinal = cn_number(m.group(1) or m.group(2))
@@ -73,27 +126,29 @@ def parse(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex) -
         q.used_claims = cn_number(m.group(1))
     m = _TOTAL_HOURS.search(masked)
     if m:
-        q.total_hours = int(m.group(1) or m.group(2))
+        q.total_hours = int(next(g for g in m.groups() if g))
     m = _MINUTES.search(masked)
     if m:
         q.minutes = int(m.group(1)) if m.group(1) else int(m.group(2)) * 60
     for word, intent in lexicon.intents:
-        if word in masked:
+        for m in re.finditer(re.escape(word), masked):
             _add(q.intents, intent)
-            masked = masked.replace(word, " ")
+            blank(m.start(), m.end())
     for word, level in lexicon.levels:
-        if word in masked:
-            q.level = q.level or level
-            masked = masked.replace(word, " ")
-    if "appraisal" in q.intents and "subsidy" in q.intents:
-        q.intents.remove("subsidy")
+        for m in re.finditer(re.escape(word), masked):
+            q.level_marks.append((m.start(), level))
+            blank(m.start(), m.end())
+    q.level_marks.sort()
+    q.level = q.level_marks[0][1] if q.level_marks else None
+    if "appraisal" in q.intents and "subsidy" in q.intents and not q.targets:
+        q.intents.remove("subsidy")  # 鉴定能补多少: the appraisal subsidy is the question
     if "entrepreneurship" in q.intents and "categories" in q.intents:
         q.intents.remove("categories")  # 创业培训的类别 is the entrepreneurship A–D classes
     if "transition" in q.intents and "code" in q.intents:
         q.intents.remove("code")  # the transition answer gives both the current and legacy codes
     if "online" in q.intents and "hours" in q.intents:
         q.intents.remove("hours")  # the online answer states the hours it is computed from
-    q.text_rest = masked  # type: ignore[attr-defined]
+    q.text_rest = masked
     return q
 
 
@@ -113,8 +168,11 @@ def _resolve_code(code: str, q: Query, knowledge: Knowledge) -> None:
         return
     found = False
     if code in knowledge.by_code:
-        for e in knowledge.by_code[code]:
-            _add(q.targets, e.key)
+        entries = knowledge.by_code[code]
+        if len(entries) > 1:  # 4-10-01-06: two 家政服务员 rows share one code
+            q.ambiguous.append((code, tuple(e.key for e in entries)))
+        else:
+            _add(q.targets, entries[0].key)
         found = True
     if re.fullmatch(r"\d{7}|A\d{9}", code):
         for t in knowledge.transitions:

@@ -78,10 +78,11 @@ def test_jsonl_bad_input_never_crashes_or_stalls():
     code, out, _ = run("ask", "--jsonl", stdin=b"\n".join(lines) + b"\n", timeout=60)
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
-    assert len(rows) == 4  # the empty line is skipped
-    assert "error" in rows[0]
-    assert "answer" in rows[1] and "answer" in rows[2]
-    assert "3850" in rows[3]["answer"]
+    assert len(rows) == 5  # one output line per input line, empty ones included
+    assert rows[0] == {"error": "malformed line: empty line"}
+    assert "error" in rows[1]
+    assert "answer" in rows[2] and "answer" in rows[3]
+    assert "3850" in rows[4]["answer"]
 
 
 def test_chat_console_conversation_with_numbered_choices():

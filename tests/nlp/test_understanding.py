@@ -326,7 +326,9 @@ def _attachment1_cells(seed_text):
         if len(row) >= 4 and row[1] in ("A类", "B类", "C类"):
             cat = row[1][0]
         if cat and len(row) >= 4 and row[2].endswith(("级）", "合格")) and row[3].isdigit():
-            cells.append((cat, row[2], int(row[3]), int(row[4]) if len(row) > 4 and row[4] else None))
+            cells.append(
+                (cat, row[2], int(row[3]), int(row[4]) if len(row) > 4 and row[4] else None)
+            )
         if row and row[0].startswith("培训合格证书"):
             break
     return cells
@@ -340,25 +342,155 @@ def test_every_certificate_cell_of_attachment1_through_the_engine(engine, knowle
     for cat, level_word, base, hours in cells:
         level = word[level_word]
         for shortage in (True, False):
-            entry = next(e for e in knowledge.entries if e.kind == "qualification"
-                         and e.category == cat and e.shortage is shortage)
+            entry = next(
+                e
+                for e in knowledge.entries
+                if e.kind == "qualification" and e.category == cat and e.shortage is shortage
+            )
             reply = engine.choose(f"lv:{level}", {"targets": [entry.key], "intents": ["subsidy"]})
             uplifted = shortage and level in ("L1", "L2")
             expected = base * 110 // 100 if uplifted else base
             assert reply.blocks[0].headline == f"{entry.name} {level_word}：{expected} 元/人"
             text = reply.text()
             assert (f"上浮 10% → {expected} 元" in text) is uplifted
-            assert (f"最低课时：{hours}" in text) if hours else ("未列出合格等级的最低课时" in text)
+            assert (
+                (f"最低课时：{hours}" in text) if hours else ("未列出合格等级的最低课时" in text)
+            )
 
 
-@pytest.mark.parametrize("question,figure", [
-    ("专项职业能力A类补贴", "A类：800 元/人，最低 40 课时"),
-    ("专项职业能力B类补贴", "B类：600 元/人，最低 32 课时"),
-    ("专项职业能力C类补贴", "C类：400 元/人，最低 24 课时"),
-    ("GYB补贴", "400 元/人"), ("SYB补贴", "1000 元/人"), ("网络创业培训补贴", "1200 元/人"),
-    ("EYB补贴", "1500 元/人"), ("短视频运营补贴", "500 元/人"), ("跨境电商补贴", "500 元/人"),
-    ("职工岗前培训补贴", "500 元/人"), ("高级技师鉴定补贴", "650"), ("技师鉴定补贴", "500"),
-    ("三级鉴定补贴", "260"), ("四级鉴定补贴", "200"), ("五级鉴定补贴", "150"),
-])
+@pytest.mark.parametrize(
+    "question,figure",
+    [
+        ("专项职业能力A类补贴", "A类：800 元/人，最低 40 课时"),
+        ("专项职业能力B类补贴", "B类：600 元/人，最低 32 课时"),
+        ("专项职业能力C类补贴", "C类：400 元/人，最低 24 课时"),
+        ("GYB补贴", "400 元/人"),
+        ("SYB补贴", "1000 元/人"),
+        ("网络创业培训补贴", "1200 元/人"),
+        ("EYB补贴", "1500 元/人"),
+        ("短视频运营补贴", "500 元/人"),
+        ("跨境电商补贴", "500 元/人"),
+        ("职工岗前培训补贴", "500 元/人"),
+        ("高级技师鉴定补贴", "650"),
+        ("技师鉴定补贴", "500"),
+        ("三级鉴定补贴", "260"),
+        ("四级鉴定补贴", "200"),
+        ("五级鉴定补贴", "150"),
+    ],
+)
 def test_other_cells_of_attachment1(ask, question, figure):
     assert figure in ask(question)
+
+
+@pytest.mark.parametrize(
+    "question,expect",
+    [
+        ("焊工高级，车工技师", ["焊工 高级（三级）：2000", "车工 技师（二级）：3850"]),
+        (
+            "焊工三级补多少 电工一级补多少",
+            ["焊工 高级（三级）：2000", "电工 高级技师（一级）：4730"],
+        ),
+        (
+            "焊工技师补贴多少？车工高级补贴多少？",
+            ["焊工 技师（二级）：3850", "车工 高级（三级）：2000"],
+        ),
+        ("焊工一级二级分别多少", ["焊工 高级技师（一级）：4730", "焊工 技师（二级）：3850"]),
+        ("焊工和车工技师补贴", ["焊工 技师（二级）：3850", "车工 技师（二级）：3850"]),
+    ],
+)
+def test_each_occupation_keeps_its_own_level(ask, question, expect):
+    answer = ask(question)
+    for text in expect:
+        assert text in answer
+
+
+def test_a_second_ambiguous_name_is_asked_about_not_dropped(engine):
+    reply = engine.answer("焊工和钳工技师补贴多少")
+    assert "焊工 技师（二级）：3850" in reply.text()
+    assert "「钳工」对应目录中多个条目" in reply.text()
+    assert [c.label for c in reply.choices] == ["装配钳工", "机修钳工", "工具钳工"]
+    assert "装配钳工 技师（二级）：3850" in engine.answer("1", reply.context).text()
+
+
+@pytest.mark.parametrize(
+    "question", ["IYB和EYB都参加了，都能补吗", "网络创业培训和模拟创业实训都参加能补两次吗"]
+)
+def test_two_programmes_of_one_class_are_subsidised_once(ask, question):
+    assert "只可享受一次" in ask(question)
+
+
+def test_training_and_appraisal_subsidy_together(ask):
+    answer = ask("电工技师鉴定和培训补贴一共多少")
+    assert "电工 技师（二级）：3850" in answer and "职业技能鉴定补贴：500" in answer
+
+
+@pytest.mark.parametrize(
+    "question,expect",
+    [
+        ("2023年考的焊工技师补多少", "没有2023年的补贴标准"),
+        ("2025年的标准是什么", "没有2025年的补贴标准"),
+        ("无锡补贴多少", "不适用于无锡"),
+        ("焊工在南京考技师补多少", "不适用于南京"),
+        ("上海第一个个性化创业培训项目编码", "没有上海"),
+    ],
+)
+def test_other_years_and_places_get_no_huaian_2024_figures(ask, question, expect):
+    answer = ask(question)
+    assert expect in answer
+    assert "3850" not in answer and "元/人" not in answer
+
+
+@pytest.mark.parametrize(
+    "turns,expect",
+    [
+        (["电工是紧缺的吗", "那三级呢"], "电工 高级（三级）：2000"),
+        (["钳工补贴", "技师呢"], "「钳工」对应目录中多个条目"),
+        (["钳工补贴", "2"], "机修钳工（A类，6-31-01-02）补贴标准"),
+        (["钳工技师补贴", "工具"], "工具钳工 技师（二级）：3500"),
+        (["面点师", "中式"], "中式面点师（C类"),
+        (["钳工补贴", "技师呢", "3"], "工具钳工 技师（二级）：3500"),
+    ],
+)
+def test_follow_ups_after_questions_and_choices(ask, turns, expect):
+    assert expect in ask(*turns)
+
+
+@pytest.mark.parametrize(
+    "question,expect",
+    [
+        ("a407990200", "劳动保障协理员"),
+        ("6 18 02 04", "焊工"),
+        ("焊工 2 级", "焊工 技师（二级）：3850"),
+        ("总课时57，线上最多多少课时", "线上最多 22 课时"),
+        ("总共56课时网上最多上几节", "线上最多 22 课时"),
+        ("证书去哪查", "jndj.osta.org.cn"),
+        ("L是什么意思", "绿色职业"),
+        ("谢谢", "不客气"),
+        ("修车的考中级", "汽车维修工 中级（四级）：1200"),
+        ("学修手机", "信息通信网络终端维修员"),
+        ("短视频运营高级补贴多少", "培训合格证书不分等级"),
+        ("跨境电商补贴多少", "合并单元格"),
+    ],
+)
+def test_more_phrasings(ask, question, expect):
+    assert expect in ask(question)
+
+
+def test_no_duplicate_blocks_and_shared_code_collapsed(ask):
+    answer = ask("跨境电商补贴多少 最低课时")
+    assert answer.count("跨境电商（培训合格证书）：500 元/人") == 1
+    answer = ask("4-10-01-06是什么工种")
+    assert answer.count("补贴标准（元/人）") == 1 and "都适用" in answer
+
+
+def test_inline_never_passes_a_closest_entry_off_as_the_answer(engine):
+    cards = engine.inline("宇航员")
+    assert cards[0].title == "未找到：宇航员"
+    assert all(c.title.startswith("最接近：") for c in cards[1:])
+    assert engine.inline("创业")[0].title == "创业培训补贴与编码："
+
+
+def test_notice_silent_on_apprenticeship_amount(ask):
+    answer = ask("企业新型学徒制补贴多少")
+    assert "按照企业新型学徒制专项文件执行" in answer
+    assert "核定" not in answer and "元/人" not in answer
