@@ -3,7 +3,8 @@
 ``build_application`` wires handlers, the typed context, per-chat ordering, flood control and
 outgoing limits, but never starts polling; ``run_from_cli`` loads the engine, then runs long
 polling (default) or a webhook whose requests must carry the secret token (else 403).  PTB's
-``run_polling``/``run_webhook`` stop gracefully on SIGINT and SIGTERM.
+``run_polling``/``run_webhook`` stop gracefully on SIGINT and SIGTERM.  A token Telegram refuses
+(exit 2) or a Bot API that cannot be reached at start (exit 1) ends it with one line, no traceback.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Update
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -27,7 +28,7 @@ from telegram.ext import (
 
 from bot import admin, notify_handlers, texts
 from bot.context import SERVICES_KEY, SETTINGS_KEY, BotContext, Services
-from bot.formatting import install_token_filter
+from bot.formatting import TokenRedactingFilter, install_token_filter
 from bot.handlers import callbacks, chat, commands, errors, groups, inline
 from bot.settings import Settings, SettingsError
 from bot.throttle import ChatOrderedProcessor, RetryingRateLimiter
@@ -116,7 +117,20 @@ def configure_logging(settings: Settings) -> None:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         level=logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("telegram.ext").addFilter(_bootstrap_failure_without_traceback)
     install_token_filter(settings.token, settings.webhook_secret)
+
+
+def _bootstrap_failure_without_traceback(record: logging.LogRecord) -> bool:
+    """PTB logs a failed start (getMe, setWebhook) with a traceback; ``run_from_cli`` explains
+    it in one line, so keep the log line and drop the traceback."""
+    message = record.getMessage()
+    if record.exc_info and message.startswith("Network Retry Loop (Bootstrap"):
+        record.msg = f"{message} ({type(record.exc_info[1]).__name__})"
+        record.args = None
+        record.exc_info = None
+        record.exc_text = None
+    return True
 
 
 def run_from_cli(args: argparse.Namespace) -> int:
@@ -153,9 +167,24 @@ def run_from_cli(args: argparse.Namespace) -> int:
     except InvalidToken:
         print("skillbot run: Telegram 拒绝了 TELEGRAM_BOT_TOKEN（无效或已撤销）", file=sys.stderr)
         return 2
+    except NetworkError as error:
+        print(f"skillbot run: {unreachable_message(settings, error)}", file=sys.stderr)
+        return 1
     finally:
         store.close()
     return 0
+
+
+def unreachable_message(settings: Settings, error: Exception) -> str:
+    """One line, Chinese and English, for a Bot API that cannot be reached (token redacted)."""
+    parts = urlsplit(settings.api_base_url)
+    server = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"  # no user:password@
+    detail = " ".join(str(error).split())
+    detail = TokenRedactingFilter([settings.token, settings.webhook_secret]).redact(detail)
+    return (
+        f"无法连接 Telegram Bot API（{server}）：{detail}；请检查网络、代理或 "
+        f"TELEGRAM_API_BASE_URL / cannot reach the Telegram Bot API at {server}"
+    )
 
 
 def _check_webhook_url(url: str) -> None:

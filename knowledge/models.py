@@ -1,4 +1,5 @@
-"""SQLAlchemy 2 models: the shared declarative ``Base`` and the catalogue tables loaded from the data files.
+"""SQLAlchemy 2 models: the shared declarative ``Base`` and the catalogue tables loaded from the
+data files.
 
 Runtime state (chat context, feedback, subscriptions, outbox) lives in ``knowledge.state`` on the
 same ``Base`` so that one Alembic history covers the whole schema.
@@ -34,7 +35,7 @@ class CatalogueEntry(Base):
 
 
 class LegacyCode(Base):
-    """One row of 附件4: a current occupation and the legacy code/name used during the transition."""
+    """One row of 附件4: a current occupation and its legacy code/name during the transition."""
 
     __tablename__ = "legacy_code"
 

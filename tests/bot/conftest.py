@@ -1,14 +1,16 @@
 """Fixtures for the Telegram layer: the stand-in Bot API server, a store, the app in-process,
-and ``skillbot run`` as a subprocess."""
+``skillbot run`` as a subprocess, and two webhook instances sharing one database."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,10 +24,13 @@ from bot.context import Services
 from bot.settings import Settings
 from knowledge.state import Store
 from nlp.engine import get_engine
+from tests.state.databases import temporary_database
 from tests.support.fake_telegram import Call, FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_ID = 777
+WEBHOOK_SECRET = "shared_webhook-secret_42"
+PUBLIC_WEBHOOK_URL = "https://skillbot.example/hook"  # the load balancer in front of both
 
 
 @pytest.fixture
@@ -139,6 +144,12 @@ class BotProcess:
     def start(self, ready_method: str = "getUpdates", timeout: float = 60) -> BotProcess:
         """Start the bot and wait until it takes updates (its first ``ready_method`` call)."""
         seen = len(self.fake.calls(ready_method))
+        self.launch()
+        self.wait_ready(ready_method, seen + 1, timeout)
+        return self
+
+    def launch(self) -> BotProcess:
+        """Start the process without waiting for it."""
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "run", *self.args],
@@ -147,12 +158,15 @@ class BotProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
+        return self
+
+    def wait_ready(self, ready_method: str, count: int, timeout: float = 60) -> None:
+        """Wait until the stand-in server saw ``count`` ``ready_method`` calls (stop on failure)."""
         try:
-            self.fake.wait_for(ready_method, count=seen + 1, timeout=timeout)
+            self.fake.wait_for(ready_method, count=count, timeout=timeout)
         except TimeoutError:
             self.stop(check=False)
             raise AssertionError(f"bot did not start:\n{self.log()}") from None
-        return self
 
     def stop(self, *, check: bool = True, timeout: float = 30) -> int:
         """SIGTERM, then wait for a graceful exit; return the exit code."""
@@ -174,3 +188,99 @@ class BotProcess:
     def log(self) -> str:
         """Everything the process wrote."""
         return self.log_path.read_text("utf-8", "replace")
+
+    def wait_for_log(self, text: str, timeout: float = 20) -> None:
+        """Wait until the process wrote ``text`` (it logs every record as it happens)."""
+        wait_until(lambda: text in self.log(), timeout, f"{text!r} in the log:\n{self.log()}")
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll ``condition`` until true; AssertionError naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not seen within {timeout}s: {what}")
+        time.sleep(0.05)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def deliver(fake: FakeTelegram, url: str, update: dict[str, Any], secret: str | None,
+            timeout: float = 20) -> int:
+    """POST ``update`` to a webhook like Telegram, retrying while the server is not bound yet."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return fake.deliver_webhook(url, update, secret)
+        except ConnectionRefusedError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)  # the webhook server binds just before setWebhook returns
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def shared_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """One empty database for several bot processes: a SQLite file, or a PostgreSQL database
+    (skipped when no server answers)."""
+    with temporary_database(request.param, str(tmp_path)) as url:
+        yield url
+
+
+@dataclass
+class WebhookInstance:
+    """One ``skillbot run --webhook`` process and the local address its webhook listens on."""
+
+    bot: BotProcess
+    url: str
+
+    def deliver(self, update: dict[str, Any], secret: str | None = WEBHOOK_SECRET) -> int:
+        """POST ``update`` to this instance; the HTTP status."""
+        return deliver(self.bot.fake, self.url, update, secret)
+
+
+@pytest.fixture
+def webhook_pair(
+    fake_telegram: FakeTelegram, shared_database_url: str, tmp_path: Path
+) -> Iterator[tuple[WebhookInstance, WebhookInstance]]:
+    """Two webhook instances behind one public URL: same database, same secret, own ports.
+
+    Both start at once on the empty database (each upgrades the schema at start, one at a time).
+    """
+    instances = []
+    for name in ("a", "b"):
+        port = free_port()
+        bot = BotProcess(
+            fake_telegram, shared_database_url, tmp_path / f"bot-{name}.log",
+            "--webhook", PUBLIC_WEBHOOK_URL, "--listen", "127.0.0.1", "--port", str(port),
+            env={"TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET},
+        )
+        instances.append(WebhookInstance(bot, f"http://127.0.0.1:{port}/hook"))
+    for instance in instances:
+        instance.bot.launch()
+    try:
+        try:
+            fake_telegram.wait_for("setWebhook", count=2, timeout=90)
+        except TimeoutError:
+            logs = "\n".join(i.bot.log() for i in instances)
+            raise AssertionError(f"the instances did not both start:\n{logs}") from None
+        first, second = instances
+        yield first, second
+    finally:
+        codes = [_stop_quietly(i.bot) for i in instances]
+    for instance, code in zip(instances, codes, strict=True):
+        log = instance.bot.log()
+        assert code == 0, log
+        assert fake_telegram.token.split(":")[1] not in log and WEBHOOK_SECRET not in log
+
+
+def _stop_quietly(bot: BotProcess) -> int | str:
+    """Stop ``bot`` whatever happens; its exit code, or why it did not stop."""
+    try:
+        return bot.stop(check=False)
+    except AssertionError as error:
+        return str(error)

@@ -1,21 +1,29 @@
 """End to end: ``python -m bot.cli run`` in a subprocess, over HTTP, against the stand-in server.
 
 One bot process serves the module's tests (each on chats of its own); restart and webhook tests
-start their own.
+start their own, and the two-instance tests two webhook processes on one database.
 """
 
 from __future__ import annotations
 
-import socket
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from tests.bot.conftest import BotProcess
+from tests.bot.conftest import (
+    PUBLIC_WEBHOOK_URL,
+    WEBHOOK_SECRET,
+    BotProcess,
+    WebhookInstance,
+    deliver,
+    free_port,
+    wait_until,
+)
 from tests.support.fake_telegram import Call, FakeTelegram, telegram_html_error
-
 
 
 @pytest.fixture(scope="module")
@@ -119,27 +127,10 @@ def test_context_survives_a_restart(fake_telegram: FakeTelegram, tmp_path: Path)
     bot.stop()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _deliver(fake: FakeTelegram, url: str, update: dict[str, object], secret: str | None) -> int:
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            return fake.deliver_webhook(url, update, secret)
-        except ConnectionRefusedError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)  # the webhook server binds just before setWebhook returns
-
-
 @pytest.mark.parametrize("configured_secret", [None, "configured_secret-123"])
 def test_webhook_checks_the_secret_token(fake_telegram: FakeTelegram, tmp_path: Path,
                                          configured_secret: str | None) -> None:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
     env = {"TELEGRAM_WEBHOOK_SECRET": configured_secret} if configured_secret else {}
     bot = BotProcess(fake_telegram, f"sqlite:///{tmp_path / 'bot.sqlite3'}", tmp_path / "bot.log",
@@ -151,14 +142,57 @@ def test_webhook_checks_the_secret_token(fake_telegram: FakeTelegram, tmp_path: 
     if configured_secret:
         assert secret == configured_secret
     update = fake_telegram.message_update(30, "焊工技师补贴多少")
-    assert _deliver(fake_telegram, url, update, None) == 403
-    assert _deliver(fake_telegram, url, update, "wrong") == 403
-    assert _deliver(fake_telegram, url, update, secret) == 200
+    assert deliver(fake_telegram, url, update, None) == 403
+    assert deliver(fake_telegram, url, update, "wrong") == 403
+    assert deliver(fake_telegram, url, update, secret) == 200
     assert "3850" in _answers(fake_telegram, 30)[0].text
-    assert _deliver(fake_telegram, url, update, secret) == 200  # Telegram retrying: answered once
+    assert deliver(fake_telegram, url, update, secret) == 200  # Telegram retrying: answered once
     follow = fake_telegram.message_update(30, "那高级技师呢")
-    assert _deliver(fake_telegram, url, follow, secret) == 200
+    assert deliver(fake_telegram, url, follow, secret) == 200
     calls = _answers(fake_telegram, 30, count=2)
     assert "4730" in calls[1].text and len(fake_telegram.calls("sendMessage", chat_id=30)) == 2
     bot.stop()
     assert secret not in bot.log()
+
+
+def test_two_webhook_instances_share_context_and_dedupe_updates(
+        fake_telegram: FakeTelegram,
+        webhook_pair: tuple[WebhookInstance, WebhookInstance]) -> None:
+    a, b = webhook_pair
+    registered = fake_telegram.calls("setWebhook")
+    assert [c.params["url"] for c in registered] == [PUBLIC_WEBHOOK_URL] * 2
+    assert [c.params["secret_token"] for c in registered] == [WEBHOOK_SECRET] * 2
+
+    # A conversation continued on the other instance: the context is in the shared database.
+    assert a.deliver(fake_telegram.message_update(40, "电工技师补贴多少")) == 200
+    assert "3850" in _answers(fake_telegram, 40)[0].text
+    assert b.deliver(fake_telegram.message_update(40, "那高级技师呢")) == 200
+    assert "4730" in _answers(fake_telegram, 40, count=2)[1].text
+    assert b.deliver(fake_telegram.message_update(40, "那高级技师呢"), secret=None) == 403
+
+    # Telegram (or the load balancer) hands the same update to both at once: answered once.
+    chats = range(41, 46)
+    updates = [fake_telegram.message_update(chat, "焊工技师补贴多少") for chat in chats]
+    for update in updates:
+        barrier = threading.Barrier(2)
+
+        def post(instance: WebhookInstance, update: dict[str, object] = update,
+                 barrier: threading.Barrier = barrier) -> int:
+            barrier.wait(10)
+            return instance.deliver(update)
+
+        with ThreadPoolExecutor(2) as pool:
+            assert list(pool.map(post, (a, b))) == [200, 200]
+    for update in updates:
+        chat = update["message"]["chat"]["id"]
+        assert "3850" in _answers(fake_telegram, chat)[0].text
+        # Once the other instance logged the skip, both have decided: nothing more can come.
+        skipped = f"update {update['update_id']} already handled elsewhere"
+
+        def settled(chat: int = chat, skipped: str = skipped) -> bool:
+            logs = a.bot.log() + b.bot.log()
+            return skipped in logs or len(fake_telegram.calls("sendMessage", chat_id=chat)) > 1
+
+        wait_until(settled, 20, f"{skipped!r} in a log")
+        assert len(fake_telegram.calls("sendMessage", chat_id=chat)) == 1
+        assert (a.bot.log() + b.bot.log()).count(skipped) == 1
