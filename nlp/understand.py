@@ -112,6 +112,8 @@ def parse(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex) -
     for m in _YEAR.finditer(masked):
         q.years.append(int(m.group(1)))
     for place in [*knowledge.entrepreneurship["cities"], *lexicon.places]:
+        if place not in masked:
+            continue
         for m in re.finditer(re.escape(place) + "(?:市|省)?", masked):
             if place in knowledge.entrepreneurship["cities"] and q.city is None:
                 q.city = place
@@ -131,10 +133,14 @@ def parse(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex) -
     if m:
         q.minutes = int(m.group(1)) if m.group(1) else int(m.group(2)) * 60
     for word, intent in lexicon.intents:
+        if word not in masked:
+            continue
         for m in re.finditer(re.escape(word), masked):
             _add(q.intents, intent)
             blank(m.start(), m.end())
     for word, level in lexicon.levels:
+        if word not in masked:
+            continue
         for m in re.finditer(re.escape(word), masked):
             q.level_marks.append((m.start(), level))
             blank(m.start(), m.end())
