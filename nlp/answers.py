@@ -411,9 +411,11 @@ class Answers:
         lines.append(f"目录内职业（工种）取得合格等级的：{cats}（附件1未列最低课时）")
         return Block("培训合格证书项目（附件2第159、160项）及补贴：", lines, "附件1；附件2")
 
-    def bases_overview(self, level: str | None) -> Block:
+    def bases_overview(self, level: str | None, category: str | None = None) -> Block:
         lines = []
         for cat, row in self.k.bases["certificate"].items():
+            if category and cat != category:
+                continue
             if level:
                 lines.append(f"{cat}类 {self.levels[level]}：{row[level][0]} 元")
             else:
@@ -424,13 +426,50 @@ class Answers:
         lines.append("紧缺型职业（工种）技师及以上再上浮10%；请告诉我具体工种，我来算")
         return Block("职业资格/职业技能等级证书补贴基准（元/人）：", lines, "附件1；通知第一条")
 
+    def institutions(self, stars: int | None) -> Block:
+        extra = []
+        if stars is not None and stars > 3:
+            word = "零一二三四五"[stars] if stars <= 5 else str(stars)
+            extra.append(
+                f"{word}星级机构不属于三星级以下，不在“原则上不支持”之列；"
+                "能否参与以属地人社部门建立的补贴性培训机构清单为准（通知第二条）"
+            )
+        return self.clause("institutions", extra)
+
     def clause(self, clause_id: str, extra: list[str] | None = None) -> Block:
         c = self.k.clause(clause_id)
         return Block(c["text"], extra or [], c["cite"])
 
-    def claims(self, used: int | None) -> Block:
+    def hours_overview(self, levels: list[str]) -> Block:
+        """Minimum class hours by level (附件1): the same for A, B and C."""
+        rows = self.k.bases["certificate"]
+        lines = []
+        for level in levels or list(LEVEL_ORDER):
+            hours = {row[level][1] for row in rows.values()}
+            if hours == {None}:
+                lines.append(f"{self.levels[level]}：附件1未列出最低课时")
+            elif len(hours) == 1:
+                lines.append(f"{self.levels[level]}：最低 {hours.pop()} 课时（A、B、C类相同）")
+            else:
+                lines.append(
+                    f"{self.levels[level]}："
+                    + "，".join(f"{cat}类 {row[level][1]} 课时" for cat, row in rows.items())
+                )
+        lines.append("每培训45分钟为1课时（附件1备注2）")
+        return Block("职业资格/职业技能等级证书最低课时：", lines, "附件1")
+
+    def notice(self) -> Block:
+        return Block(
+            f"{self.k.rules['notice']}", [self.k.rules["title"], "自2024年1月1日起实施"], "通知"
+        )
+
+    def claims(self, used: int | None, asked: int | None = None) -> Block:
         limit = int(self.p["max_claims_per_year"])
         extra = []
+        if asked is not None and used is None:
+            extra.append(
+                f"{asked} 次{'可以' if asked <= limit else '不可以'}：每年不超过 {limit} 次"
+            )
         if used is not None:
             extra.append(f"您已申领 {used} 次，今年还可申领 {remaining_claims(used, limit)} 次")
         return Block(

@@ -40,6 +40,9 @@ POLICY_INTENTS = (
     "help",
     "greeting",
     "thanks",
+    "notice",
+    "platform",
+    "classification",
 )
 ACCEPT_SCORE = (
     80  # fuzzy: answer (saying what was assumed) only above this and with a clear margin
@@ -215,26 +218,40 @@ class Engine:
             or (key.startswith("o:") and key[2:] in self.k.bases["other"])
         )
 
-    def _signature(self, key: str) -> tuple[Any, ...]:
+    def _signature(self, key: str, q: Query) -> tuple[Any, ...]:
+        """What the answer to ``q`` depends on for one entry: equal signatures, equal answers."""
         e = self.k.by_key.get(key)
         if e is None:
             return (key,)
-        return (e.kind, e.category, e.code, e.shortage, e.online_over_40)
+        intents = set(q.intents) & set(TARGET_INTENTS)
+        if not intents or ("subsidy" in intents and not q.all_levels()):
+            return (e.kind, e.category, e.code, e.shortage, e.online_over_40)  # the full card
+        sig: list[Any] = [e.kind, e.category]
+        if intents & {"subsidy", "hours", "shortage"}:
+            sig.append(e.shortage)
+        if "online" in intents:
+            sig.append(e.online_over_40)
+        if intents & {"code", "transition"}:
+            sig.append(e.code)
+        return tuple(sig)
 
     def _respond(self, q: Query, ctx: dict[str, Any]) -> Reply:
         notes: list[str] = []
         asks: list[tuple[str, tuple[str, ...]]] = []
         # 1. one term naming several entries: ask only when their answers differ
         for term, keys in q.ambiguous:
-            if len({self._signature(k) for k in keys}) == 1:
+            if "special" in q.intents:  # 母婴护理专项职业能力: the special ability, not 家政服务员
+                special = tuple(k for k in keys if k.startswith("s"))
+                keys = special or keys
+            if len({self._signature(k, q) for k in keys}) == 1:
                 if keys[0] not in q.targets:
                     q.targets.append(keys[0])
-                    q.target_pos.setdefault(keys[0], q.target_pos.get(keys[1], 0))
-                names = "；".join(self.a.label(k) for k in keys)
-                notes.append(
-                    f"「{term}」对应目录中{len(keys)}个条目（{names}），编码、类别和紧缺情况相同，"
-                    "以下回答对它们都适用"
-                )
+                    q.target_pos.setdefault(keys[0], q.target_pos.get(keys[-1], 0))
+                if len(keys) > 1:
+                    names = "；".join(self.a.label(k) for k in keys)
+                    notes.append(
+                        f"「{term}」对应目录中{len(keys)}个条目（{names}），这个问题的答案相同，以下回答对它们都适用"
+                    )
             elif "transition" in q.intents:
                 # 钳工 (a legacy name) → every current occupation that succeeds it
                 q.targets.extend(k for k in keys if k not in q.targets)
@@ -267,7 +284,10 @@ class Engine:
                 q.targets = list(ctx["targets"])
                 q.follow_up = True
         # 3. inherit the topic and level of the conversation for short follow-ups
-        if q.targets and not target_intents and not policy and ctx.get("intents"):
+        if q.legacy_terms and not policy:  # a name from 附件4's old column: say what it is now
+            target_intents = ["transition", *(target_intents or ["subsidy"])]
+            q.intents = [*target_intents, *policy]
+        elif q.targets and not target_intents and not policy and ctx.get("intents"):
             target_intents = [i for i in ctx["intents"] if i in TARGET_INTENTS]
             if q.level_marks and not {"subsidy", "hours", "online"} & set(target_intents):
                 target_intents = ["subsidy"]  # 电工是紧缺的吗 → 那三级呢: a level asks for money
@@ -311,6 +331,9 @@ class Engine:
         """The notice is Huai'an's, for 2024: say so instead of giving its figures elsewhere."""
         lines = []
         other_years = [y for y in q.years if str(y) != self.k.year]
+        if other_years and not q.places and not q.targets and max(other_years) < int(self.k.year):
+            years = "、".join(f"{y}年" for y in dict.fromkeys(other_years))
+            return self.a.clause("effective", [f"本通知没有列出{years}的补贴标准"])
         if other_years:
             years = "、".join(f"{y}年" for y in dict.fromkeys(other_years))
             lines.append(f"本通知只给出{self.k.year}年的标准，没有{years}的补贴标准")
@@ -432,8 +455,11 @@ class Engine:
 
     def _policy_block(self, intent: str, q: Query) -> Block | None:
         a = self.a
+        if intent == "categories" and q.category and "subsidy" in q.intents:
+            return a.bases_overview(q.level, q.category)  # C类合格证补贴
         simple = {
-            "institution": "institutions",
+            "platform": "online_platform",
+            "classification": "classification",
             "fraud": "fraud",
             "effective": "effective",
             "lookup": "certificate_lookup",
@@ -445,7 +471,11 @@ class Engine:
         if intent in simple:
             return a.clause(simple[intent])
         if intent == "claims":
-            return a.claims(q.used_claims)
+            return a.claims(q.used_claims, q.asked_count)
+        if intent == "institution":
+            return a.institutions(q.stars)
+        if intent == "notice":
+            return a.notice()
         if intent == "special":
             return a.special_overview()
         if intent == "certificate":
@@ -495,15 +525,9 @@ class Engine:
                 )
             return a.clause("online", extra)
         if intent == "subsidy":
-            return a.bases_overview(q.level)
+            return a.bases_overview(q.level, q.category)
         if intent == "hours":
-            return (
-                a.class_hour(q.minutes)
-                if q.minutes
-                else a.clause(
-                    "class_hour", ["最低课时因项目和等级而异（附件1）：请告诉我具体工种和等级"]
-                )
-            )
+            return a.class_hour(q.minutes) if q.minutes else a.hours_overview(q.all_levels())
         if intent == "code":
             return a.clause("classification")
         if intent == "transition":

@@ -143,6 +143,14 @@ class TermIndex:
                     self._tokenizer = tok
         return self._tokenizer
 
+    def word_boundaries(self, text: str) -> set[int]:
+        """Offsets where jieba (with the catalogue as user words) puts a word boundary."""
+        offsets, pos = {0}, 0
+        for token in self.tokenizer.lcut(text):
+            pos += len(token)
+            offsets.add(pos)
+        return offsets
+
     def content_words(self, text: str) -> list[str]:
         """The stretch of ``text`` that could name an occupation, as words: from the first to the
         last word that is not filler, a level or an intent word (single characters in between kept,

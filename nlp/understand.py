@@ -8,12 +8,15 @@ from dataclasses import dataclass, field
 from calculator.codes import find_code_spans, occupation_code
 from knowledge.catalogue import Knowledge
 from nlp.lexicon import Lexicon
-from nlp.matcher import Hit, TermIndex
+from nlp.matcher import NAME, Hit, TermIndex
 from nlp.normalise import cn_number
 
 # Intents that are about one target (an occupation, a special ability, a programme …).
 TARGET_INTENTS = ("subsidy", "hours", "online", "code", "shortage", "transition")
 _ORDINAL = re.compile(r"第\s*([0-9一二两三四五六七八九十]{1,3})\s*[个项号]?|序号\s*([0-9]{1,2})")
+_CATEGORY = re.compile(r"(?<![a-z])([abc])类")
+_STARS = re.compile(r"([一二三四五1-5])星")
+_COUNT = re.compile(r"(?:领|申领|申请|补|拿)\D{0,2}?([0-9一二两三四五六七八九十])\s*次")
 _YEAR = re.compile(r"(20[12][0-9])\s*年")
 _TOTAL_HOURS = re.compile(
     r"(?:总课时|总学时|课时总数)\D{0,3}?([0-9]{1,4})"
@@ -49,6 +52,10 @@ class Query:
     target_pos: dict[str, int] = field(default_factory=dict)
     places: list[str] = field(default_factory=list)  # places other than 淮安 the text names
     years: list[int] = field(default_factory=list)
+    legacy_terms: list[str] = field(default_factory=list)  # names found only in 附件4's old column
+    category: str | None = None  # A类/B类/C类 named without an occupation
+    asked_count: int | None = None  # 一年能领4次吗
+    stars: int | None = None  # 四星级机构
     text_rest: str = ""
 
     def all_levels(self) -> list[str]:
@@ -100,8 +107,17 @@ def parse(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex) -
             for key in keys:
                 q.target_pos.setdefault(key, start)
         blank(start, end)
+    boundaries: set[int] | None = None
     for hit in index.scan(masked):
+        if hit.source != NAME and len(hit.term) == 2:
+            # a two-character alias must be a word of its own: 家政 is not in 国家政策
+            if boundaries is None:
+                boundaries = index.word_boundaries(low)
+            if hit.start not in boundaries or hit.end not in boundaries:
+                continue
         q.hits.append(hit)
+        if hit.source != NAME and any(t.legacy_name == hit.term for t in knowledge.transitions):
+            q.legacy_terms.append(hit.term)
         blank(hit.start, hit.end)
         for key in hit.keys:
             q.target_pos.setdefault(key, hit.start)
@@ -120,6 +136,15 @@ def parse(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex) -
             if place != "淮安":
                 _add(q.places, place)
             blank(m.start(), m.end())
+    m = _CATEGORY.search(masked)
+    if m:
+        q.category = m.group(1).upper()
+    m = _STARS.search(masked)
+    if m:
+        q.stars = cn_number(m.group(1))
+    m = _COUNT.search(masked)
+    if m:
+        q.asked_count = cn_number(m.group(1))
     m = _ORDINAL.search(masked)
     if m:
         q.ordinal = cn_number(m.group(1) or m.group(2))
