@@ -64,8 +64,11 @@ class Entry:
 
     @property
     def base_name(self) -> str:
-        """The name without its parenthesised sub-types: 起重装卸机械操作工."""
-        return self.name.split("（", 1)[0]
+        """The name without its trailing parenthesised sub-types: 起重装卸机械操作工.
+
+        A bracket inside a name (生活（病员）照护) is part of the name.
+        """
+        return self.name.split("（", 1)[0] if self.name.endswith("）") else self.name
 
     @property
     def subtypes(self) -> tuple[str, ...]:

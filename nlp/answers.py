@@ -358,9 +358,13 @@ class Answers:
         result = eligible([a], b)
         row = self.k.bases["entrepreneurship"][b]
         if result.subsidised:
+            first_row = self.k.bases["entrepreneurship"][a]
             return Block(
                 f"{self.label(second)}可以享受补贴：{row['amount']} 元/人",
-                [f"先参加{a}类、再参加{b}类，符合由低到高逐级参加的要求"],
+                [
+                    f"先参加{a}类、再参加{b}类，符合由低到高逐级参加的要求",
+                    f"{self.label(first)}（{a}类）：{first_row['amount']} 元/人",
+                ],
                 "通知第三条；附件1",
             )
         why = (

@@ -41,6 +41,7 @@ POLICY_INTENTS = (
     "greeting",
     "thanks",
     "notice",
+    "basis",
     "platform",
     "classification",
 )
@@ -49,7 +50,7 @@ ACCEPT_SCORE = (
 )
 ACCEPT_MARGIN = 5
 SUGGEST_SCORE = 45
-_ORDER_WORDS = re.compile(r"先|再|然后|之后|以后|后来|后参加|参加过|上过|学过|读过")
+_ORDER_WORDS = re.compile(r"先|再|然后|之后|以后|后来|后参加|参加过|上过|学过|读过|之前|已经")
 _AGAIN_WORDS = re.compile(r"两次|第二次|再次|重复|又参加|再参加一次|二次")
 _PAYLOAD = re.compile(r"(pick|lv|ex):([0-9A-Za-z:\-\u4e00-\u9fff]{1,40})")
 EXAMPLES = (
@@ -241,8 +242,9 @@ class Engine:
         # 1. one term naming several entries: ask only when their answers differ
         for term, keys in q.ambiguous:
             if "special" in q.intents:  # 母婴护理专项职业能力: the special ability, not 家政服务员
-                special = tuple(k for k in keys if k.startswith("s"))
-                keys = special or keys
+                keys = tuple(k for k in keys if k.startswith("s")) or keys
+            elif q.level_marks:  # BIM技术员技师: only occupations have levels
+                keys = tuple(k for k in keys if k.startswith("q")) or keys
             if len({self._signature(k, q) for k in keys}) == 1:
                 if keys[0] not in q.targets:
                     q.targets.append(keys[0])
@@ -267,7 +269,7 @@ class Engine:
         if not q.targets and not q.unknown_codes and not (q.city and _wants_local(q)):
             needs_target = not policy
             content = self.index.content_words(q.text_rest) if needs_target and q.text_rest else []
-            if content and not (q.places or q.years):
+            if content:
                 found = self._fuzzy(content)
                 if isinstance(found, Reply):
                     found.context = ctx
@@ -283,6 +285,10 @@ class Engine:
             elif ctx.get("targets") and needs_target and not content:
                 q.targets = list(ctx["targets"])
                 q.follow_up = True
+        earlier = [k for k in ctx.get("targets") or [] if k in self.a.programmes or k == "cy:B"]
+        named = [k for k in q.targets if k in self.a.programmes or k == "cy:B"]
+        if len(named) == 1 and earlier and earlier[0] != named[0] and _ORDER_WORDS.search(q.text):
+            q.targets = [named[0], earlier[0]]  # taken before → the one asked about
         # 3. inherit the topic and level of the conversation for short follow-ups
         if q.legacy_terms and not policy:  # a name from 附件4's old column: say what it is now
             target_intents = ["transition", *(target_intents or ["subsidy"])]
@@ -298,6 +304,7 @@ class Engine:
             q.level = ctx.get("level")
         if _wants_local(q):  # 附件5's city codes cover every city of Jiangsu
             q.places = [p for p in q.places if p not in self.k.entrepreneurship["cities"]]
+        q.years = [y for y in q.years if str(y) != self.k.year]
         if q.years or q.places:
             blocks = [self._outside_scope(q)]
         else:
@@ -366,6 +373,7 @@ class Engine:
         ]
         programmes = [k for k in q.targets if k in a.programmes or k == "cy:B"]
         same_class = len({a.category_of(k) for k in programmes}) < len(programmes)
+        same_class = same_class and "code" not in q.intents  # IYB和EYB的编码: just the codes
         if len(programmes) >= 2 and (same_class or _ORDER_WORDS.search(q.text)):
             # 通知第三条: low to high, and each class once — whichever way the question puts it
             first, second = programmes[-2], programmes[-1]
@@ -458,6 +466,7 @@ class Engine:
         if intent == "categories" and q.category and "subsidy" in q.intents:
             return a.bases_overview(q.level, q.category)  # C类合格证补贴
         simple = {
+            "basis": "basis",
             "platform": "online_platform",
             "classification": "classification",
             "fraud": "fraud",
@@ -479,6 +488,8 @@ class Engine:
         if intent == "special":
             return a.special_overview()
         if intent == "certificate":
+            if q.category:  # 生活服务类的培训合格证书: the 合格 row of that category
+                return a.bases_overview("PASS", q.category)
             return a.certificate_overview()
         if intent == "class_hour":
             return a.class_hour(q.minutes)
@@ -536,6 +547,11 @@ class Engine:
 
     def _fuzzy(self, words: list[str]) -> tuple[str, str] | Reply:
         phrase = "".join(words)
+        fixed = phrase[:-1] + self.lexicon.typo_suffixes.get(phrase[-1:], phrase[-1:])
+        found = self.index.terms.get(fixed) if fixed != phrase else None
+        if found and len(found[0]) == 1:  # 炼钢公 → 炼钢工: a same-sounding last character
+            key = found[0][0]
+            return key, f"目录中没有「{phrase}」，按「{self.a.label(key)}」回答"
         whole = self.index.fuzzy(phrase)
         if whole and len(phrase) >= 3:
             _, score, keys = whole[0]

@@ -22,6 +22,7 @@ class Lexicon:
     intents: tuple[tuple[str, str], ...]  # (keyword, intent), longest keyword first
     filler: frozenset[str]
     places: tuple[str, ...]  # places other than 淮安 (the notice is Huai'an's)
+    typo_suffixes: dict[str, str]  # 公 → 工: a wrong last character that sounds the same
 
 
 @lru_cache(maxsize=1)
@@ -48,4 +49,5 @@ def load(path: Path = PATH) -> Lexicon:
         intents=tuple(sorted(owner.items(), key=lambda p: -len(p[0]))),
         filler=frozenset(str(w) for w in raw["filler"]),
         places=tuple(sorted((str(p) for p in raw["places"]), key=lambda p: -len(p))),
+        typo_suffixes={str(k): str(v) for k, v in (raw.get("typo_suffixes") or {}).items()},
     )

@@ -15,6 +15,7 @@ from nlp.normalise import cn_number
 TARGET_INTENTS = ("subsidy", "hours", "online", "code", "shortage", "transition")
 _ORDINAL = re.compile(r"第\s*([0-9一二两三四五六七八九十]{1,3})\s*[个项号]?|序号\s*([0-9]{1,2})")
 _CATEGORY = re.compile(r"(?<![a-z])([abc])类")
+_CATEGORY_WORDS = {"生产制造类": "A", "生产服务类": "B", "办事人员": "B", "生活服务类": "C"}
 _STARS = re.compile(r"([一二三四五1-5])星")
 _COUNT = re.compile(r"(?:领|申领|申请|补|拿)\D{0,2}?([0-9一二两三四五六七八九十])\s*次")
 _YEAR = re.compile(r"(20[12][0-9])\s*年")
@@ -139,6 +140,9 @@ def parse(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex) -
     m = _CATEGORY.search(masked)
     if m:
         q.category = m.group(1).upper()
+    for phrase, category in _CATEGORY_WORDS.items():  # 附件1备注1: 生活服务类 is C
+        if phrase in masked:
+            q.category = category
     m = _STARS.search(masked)
     if m:
         q.stars = cn_number(m.group(1))

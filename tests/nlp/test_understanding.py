@@ -517,3 +517,30 @@ def test_notice_silent_on_apprenticeship_amount(ask):
 ])
 def test_held_out_style_phrasings(ask, question, expect):
     assert expect in ask(question)
+
+
+@pytest.mark.parametrize("turns,expect", [
+    (["2024年创业培训代码还用老的吗"], "全面启用新的创业培训代码"),
+    (["江苏工匠课堂可以用来线上培训吗"], "江苏工匠课堂"),
+    (["南京鸭血粉丝制作专项补贴多少"], "未找到"),
+    (["讲解员高级技师补贴", "换成技师呢"], "讲解员 技师（二级）：2000"),
+    (["墙面刷涂专项补贴", "那要上多少课时"], "32 课时"),
+    (["家畜饲养员高级工补贴", "如果考技师呢"], "家畜饲养员 技师（二级）：2750"),
+    (["网络创业培训补贴多少", "如果之前已经上过EYB了还能补吗"], "不予补贴"),
+    (["IYB 和 EYB 的编码分别是？"], "JCDE"),
+    (["先参加GYB再参加SYB，两个都能补吗，各补多少"], "GYB（产生你的企业想法）（A类）：400 元/人"),
+    (["生活服务类的培训合格证书补贴"], "C类 合格：300 元"),
+    (["BIM技术员技师补贴"], "2750"),
+    (["文件依据的省里文件是哪个"], "苏人社函〔2023〕504号"),
+    (["技能提升补贴需要什么等级的证书"], "初级（五级）、中级（四级）、高级（三级）"),
+    (["炼钢公高级技师补贴"], "按「炼钢工」回答"),
+    (["锅炉工技师补贴"], "3500"),
+])
+def test_second_held_out_style_battery(ask, turns, expect):
+    assert expect in ask(*turns)
+
+
+def test_bracket_inside_a_name_is_not_a_subtype(knowledge, engine):
+    entry = knowledge.by_name["生活（病员）照护"]
+    assert entry.base_name == "生活（病员）照护" and entry.subtypes == ()
+    assert "生活" not in engine.index.terms
