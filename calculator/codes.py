@@ -12,7 +12,9 @@ import re
 
 from calculator.exceptions import InvalidCode
 
-OCCUPATION = re.compile(r"(?<!\d)(\d)(?:-| +)(\d{2})(?:-| +)(\d{2})(?:-| +)(\d{2})(?!\d)")
+OCCUPATION = re.compile(
+    r"(?<![\d.])(\d)(?:-| +|\.)(\d{2})(?:-| +|\.)(\d{2})(?:-| +|\.)(\d{2})(?![\d.])"
+)
 COMPACT = re.compile(r"(?<![\dA-Za-z])(\d{7}|\d{9}|\d{10}|A\d{9})(?!\d)", re.IGNORECASE)
 ENTREPRENEURSHIP = re.compile(r"JC(?:A|B\d{2}-\d{2}|B|CW|CM|DI|DE)(?![A-Z])", re.IGNORECASE)
 

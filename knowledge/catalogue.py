@@ -108,6 +108,7 @@ class Knowledge:
     rules: dict[str, Any]
     entrepreneurship: dict[str, Any]
     aliases: dict[str, tuple[str, ...]]
+    aliases_none: tuple[str, ...] = ()
     by_key: dict[str, Entry] = field(default_factory=dict)
     by_code: dict[str, tuple[Entry, ...]] = field(default_factory=dict)
     by_name: dict[str, Entry] = field(default_factory=dict)
@@ -270,6 +271,14 @@ def _load_aliases(folder: Path, names: set[str]) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def _load_not_listed(folder: Path) -> tuple[str, ...]:
+    path = folder / "not_listed.yaml"
+    raw = _read_yaml(path) if path.exists() else []
+    if not isinstance(raw, list) or not all(isinstance(t, str) and t for t in raw):
+        raise DataError(path, "-", "-", "expected a list of names")
+    return tuple(t.casefold() for t in raw)
+
+
 @cache
 def load(year: str = DEFAULT_YEAR) -> Knowledge:
     """Load and validate the data files of one policy year (cached)."""
@@ -297,6 +306,7 @@ def load_from(folder: Path) -> Knowledge:
         rules=_read_yaml(folder / "rules.yaml"),
         entrepreneurship=_read_yaml(folder / "entrepreneurship.yaml"),
         aliases=_load_aliases(folder, {e.name for e in entries}),
+        aliases_none=_load_not_listed(folder),
     )
     for entry in entries:
         knowledge.by_key[entry.key] = entry

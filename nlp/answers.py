@@ -353,27 +353,35 @@ class Answers:
         """Entrepreneurship class (A–D) of a programme key."""
         return "B" if key == "cy:B" else str(self.programmes[key]["category"])
 
-    def eligibility(self, first: str, second: str) -> Block:
-        a, b = self.category_of(first), self.category_of(second)
-        result = eligible([a], b)
+    def eligibility(self, taken: list[str], second: str) -> Block:
+        """Whether ``second`` is subsidised after the programmes ``taken`` (通知第三条)."""
+        cats = [self.category_of(k) for k in taken]
+        b = self.category_of(second)
+        result = eligible(cats, b)
         row = self.k.bases["entrepreneurship"][b]
         if result.subsidised:
-            first_row = self.k.bases["entrepreneurship"][a]
+            lines = [f"先参加{'、'.join(cats)}类、再参加{b}类，符合由低到高逐级参加的要求"]
+            lines += [
+                f"{self.label(k)}（{c}类）：{self.k.bases['entrepreneurship'][c]['amount']} 元/人"
+                for k, c in zip(taken, cats, strict=True)
+            ]
             return Block(
                 f"{self.label(second)}可以享受补贴：{row['amount']} 元/人",
-                [
-                    f"先参加{a}类、再参加{b}类，符合由低到高逐级参加的要求",
-                    f"{self.label(first)}（{a}类）：{first_row['amount']} 元/人",
-                ],
+                lines,
                 "通知第三条；附件1",
             )
-        why = (
-            f"先参加高类别（{a}类 {self.label(first)}）、后参加低类别（{b}类）培训项目的，"
-            "对低类别培训项目不予补贴"
-            if result.reason == "lower_after_higher"
-            else f"{self.label(first)}与{self.label(second)}同属{b}类，"
-            "参加同一类别培训项目只可享受一次职业培训补贴"
-        )
+        if result.reason == "lower_after_higher":
+            first = next(k for k, c in zip(taken, cats, strict=True) if c > b)
+            why = (
+                f"先参加高类别（{self.category_of(first)}类 {self.label(first)}）、"
+                f"后参加低类别（{b}类）培训项目的，对低类别培训项目不予补贴"
+            )
+        else:
+            first = next(k for k, c in zip(taken, cats, strict=True) if c == b)
+            why = (
+                f"{self.label(first)}与{self.label(second)}同属{b}类，"
+                "参加同一类别培训项目只可享受一次职业培训补贴"
+            )
         return Block(f"{self.label(second)}不予补贴", [why], "通知第三条")
 
     # ----- level-only and policy --------------------------------------------------------------

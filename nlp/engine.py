@@ -15,7 +15,7 @@ from calculator.hours import max_online_hours, min_practical_hours
 from knowledge.catalogue import DEFAULT_YEAR, Knowledge, load
 from nlp import lexicon as lexicon_mod
 from nlp.answers import Answers
-from nlp.matcher import TermIndex
+from nlp.matcher import NOT_LISTED, TermIndex
 from nlp.normalise import normalise
 from nlp.reply import Block, Choice, Reply
 from nlp.understand import TARGET_INTENTS, Query, parse
@@ -51,6 +51,7 @@ ACCEPT_SCORE = (
 ACCEPT_MARGIN = 5
 SUGGEST_SCORE = 45
 _ORDER_WORDS = re.compile(r"先|再|然后|之后|以后|后来|后参加|参加过|上过|学过|读过|之前|已经")
+_COMPARE_WORDS = re.compile(r"比|哪个多|哪个高|哪个少|差多少|区别|一样吗|相同吗|分别")
 _AGAIN_WORDS = re.compile(r"两次|第二次|再次|重复|又参加|再参加一次|二次")
 _PAYLOAD = re.compile(r"(pick|lv|ex):([0-9A-Za-z:\-\u4e00-\u9fff]{1,40})")
 EXAMPLES = (
@@ -261,6 +262,15 @@ class Engine:
                 asks.append((term, keys))
         if asks and not q.targets:
             return self._ask_which(asks[0][0], asks[0][1], q, ctx)
+        if q.not_listed and not q.targets:
+            reply = self._fuzzy([q.not_listed[0]], listed=False)
+            assert isinstance(reply, Reply)
+            reply.context = ctx
+            return reply
+        q.taken = [k for k in ctx.get("taken") or [] if self._valid_key(k)]
+        if ctx.get("local") and not q.targets and (q.city or q.ordinal) and not q.intents:
+            q.city = q.city or ctx["local"]  # 徐州第一个个性化项目编码 → 盐城呢 / 第二个呢
+            q.intents.append("code")
         # 2. nothing named: typo, unknown occupation, follow-up or a policy question
         if not q.targets and not q.intents and q.level and ctx.get("policy"):
             q.intents = list(ctx["policy"])  # 高级技师鉴定补贴多少 → 那中级呢
@@ -289,19 +299,34 @@ class Engine:
         named = [k for k in q.targets if k in self.a.programmes or k == "cy:B"]
         if len(named) == 1 and earlier and earlier[0] != named[0] and _ORDER_WORDS.search(q.text):
             q.targets = [named[0], earlier[0]]  # taken before → the one asked about
+        if (
+            target_intents == ["hours"] and q.total_hours and "online" in (ctx.get("intents") or [])
+        ):
+            target_intents = q.intents = ["online"]  # …线上比例 → 总共100课时呢
         # 3. inherit the topic and level of the conversation for short follow-ups
         if q.legacy_terms and not policy:  # a name from 附件4's old column: say what it is now
             target_intents = ["transition", *(target_intents or ["subsidy"])]
             q.intents = [*target_intents, *policy]
         elif q.targets and not target_intents and not policy and ctx.get("intents"):
             target_intents = [i for i in ctx["intents"] if i in TARGET_INTENTS]
-            if q.level_marks and not {"subsidy", "hours", "online"} & set(target_intents):
+            if q.level_marks and not {"subsidy", "hours"} & set(target_intents):
                 target_intents = ["subsidy"]  # 电工是紧缺的吗 → 那三级呢: a level asks for money
+            if not any(self._applies(i, k) for i in target_intents for k in q.targets):
+                target_intents = ["subsidy"]  # 健康照护师紧缺吗 → 那健康照护（老人）专项呢
             q.intents = list(target_intents)
             if q.level is None:
                 q.level = ctx.get("level")
         elif q.follow_up and q.level is None:
             q.level = ctx.get("level")
+        if (
+            q.targets
+            and q.level_marks
+            and target_intents
+            and not ({"subsidy", "hours", "online"} & set(target_intents))
+        ):
+            target_intents.append(
+                "subsidy"
+            )  # 裁剪工 紧缺不 技师多少: the level asks for money too
         if _wants_local(q):  # 附件5's city codes cover every city of Jiangsu
             q.places = [p for p in q.places if p not in self.k.entrepreneurship["cities"]]
         q.years = [y for y in q.years if str(y) != self.k.year]
@@ -324,6 +349,8 @@ class Engine:
             "intents": target_intents or ctx.get("intents", []),
             "level": q.level or (ctx.get("level") if not q.targets else None),
             "policy": [] if q.targets else policy,
+            "taken": self._taken(q) or q.taken,
+            "local": q.city if q.city and _wants_local(q) else None,
         }
         if asks:
             new_ctx.update(self._choices_context(asks[0][0], asks[0][1], q))
@@ -372,24 +399,28 @@ class Engine:
             for code in q.unknown_codes
         ]
         programmes = [k for k in q.targets if k in a.programmes or k == "cy:B"]
-        same_class = len({a.category_of(k) for k in programmes}) < len(programmes)
-        same_class = same_class and "code" not in q.intents  # IYB和EYB的编码: just the codes
-        if len(programmes) >= 2 and (same_class or _ORDER_WORDS.search(q.text)):
-            # 通知第三条: low to high, and each class once — whichever way the question puts it
-            first, second = programmes[-2], programmes[-1]
-            if same_class:
-                first, second = next(
-                    (x, y)
-                    for i, x in enumerate(programmes)
-                    for y in programmes[i + 1 :]
-                    if a.category_of(x) == a.category_of(y)
-                )
-            blocks.append(a.eligibility(first, second))
+        classes = [a.category_of(k) for k in programmes]
+        comparing = bool(_COMPARE_WORDS.search(q.text)) or "code" in q.intents
+        if (
+            len(programmes) >= 2
+            and not comparing
+            and (len(set(classes)) < len(classes) or _ORDER_WORDS.search(q.text))
+        ):
+            # 通知第三条: low to high, each class once — judged for every later programme
+            for i in range(1, len(programmes)):
+                blocks.append(a.eligibility(programmes[:i], programmes[i]))
             return blocks
         repeated = sum(1 for h in q.hits if programmes and h.keys == (programmes[0],)) > 1
         if len(programmes) == 1 and (repeated or _AGAIN_WORDS.search(q.text)):
-            blocks.append(a.eligibility(programmes[0], programmes[0]))
+            blocks.append(a.eligibility(programmes[:1], programmes[0]))
             return blocks
+        taken = [k for k in q.taken if k != (programmes[0] if programmes else None)]
+        if len(programmes) == 1 and programmes[0] in q.taken and taken:
+            # 先上SYB再上GYB → 那GYB还补吗: judged against what was taken before it
+            before = q.taken[: q.taken.index(programmes[0])]
+            if before:
+                blocks.append(a.eligibility(before, programmes[0]))
+                return blocks
         if (
             q.city
             and _wants_local(q)
@@ -545,8 +576,14 @@ class Engine:
             return a.clause("employee_upgrade")
         return None
 
-    def _fuzzy(self, words: list[str]) -> tuple[str, str] | Reply:
+    def _fuzzy(self, words: list[str], *, listed: bool = True) -> tuple[str, str] | Reply:
+        """Answer for the closest entry when it is clearly a typo; otherwise say "未找到".
+
+        ``listed=False``: the phrase is known not to be in the catalogue (宠物美容师).
+        """
         phrase = "".join(words)
+        if not listed:
+            return self._not_found(phrase, self.index.fuzzy(phrase, loose=True))
         fixed = phrase[:-1] + self.lexicon.typo_suffixes.get(phrase[-1:], phrase[-1:])
         found = self.index.terms.get(fixed) if fixed != phrase else None
         if found and len(found[0]) == 1:  # 炼钢公 → 炼钢工: a same-sounding last character
@@ -564,7 +601,10 @@ class Engine:
         for word in words:
             if word != phrase and len(word) >= 2:
                 best += self.index.fuzzy(word)
-        best.sort(key=lambda r: -r[1])
+        return self._not_found(phrase, best)
+
+    def _not_found(self, phrase: str, best: list[tuple[str, float, tuple[str, ...]]]) -> Reply:
+        best = sorted((r for r in best if NOT_LISTED not in r[2]), key=lambda r: -r[1])
         suggestions: list[str] = []
         for _, score, keys in best:
             for key in keys:
@@ -590,6 +630,18 @@ class Engine:
             choices=[Choice(self.a.label(k)[:30], f"pick:{k}") for k in keys[:8]],
             context=_clean_context(new_ctx),
         )
+
+    def _applies(self, intent: str, key: str) -> bool:
+        """Whether an inherited topic makes sense for a new target (紧缺 is for occupations)."""
+        if intent in ("shortage", "transition"):
+            e = self.k.by_key.get(key)
+            return e is not None and e.kind == "qualification"
+        return True
+
+    def _taken(self, q: Query) -> list[str]:
+        """Programmes named in attendance order (先上SYB再上GYB), remembered for follow-ups."""
+        programmes = [k for k in q.targets if k in self.a.programmes or k == "cy:B"]
+        return programmes if len(programmes) >= 2 and _ORDER_WORDS.search(q.text) else []
 
     def _which_block(self, term: str, keys: tuple[str, ...]) -> Block:
         lines = []
@@ -650,7 +702,12 @@ def _unique(blocks: list[Block]) -> list[Block]:
 
 
 def _wants_local(q: Query) -> bool:
-    return bool({"code", "entrepreneurship"} & set(q.intents)) or "个性化" in q.text
+    """A question about 附件5's local codes (JCB + city + sequence)."""
+    return (
+        bool({"code", "entrepreneurship"} & set(q.intents))
+        or "个性化" in q.text
+        or (q.city is not None and "JCB" in q.targets)
+    )
 
 
 def _clean_context(context: object) -> dict[str, Any]:
@@ -667,6 +724,12 @@ def _clean_context(context: object) -> dict[str, Any]:
     level = context.get("level")
     if isinstance(level, str) and level in ("L1", "L2", "L3", "L4", "L5", "PASS"):
         out["level"] = level
+    taken = context.get("taken")
+    if isinstance(taken, list) and all(isinstance(k, str) and len(k) <= 8 for k in taken):
+        out["taken"] = taken[:6]
+    local = context.get("local")
+    if isinstance(local, str) and len(local) <= 8:
+        out["local"] = local
     choices = context.get("choices")
     if isinstance(choices, list) and all(isinstance(c, str) and len(c) <= 40 for c in choices):
         out["choices"] = choices[:8]

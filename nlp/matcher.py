@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -19,12 +20,14 @@ from nlp.lexicon import Lexicon
 
 # Priority of a term's source: a current name beats an alias beats a legacy (附件4) name.
 NAME, ALIAS, LEGACY = 0, 1, 2
+NOT_LISTED = "none"  # the key of names that look like a catalogue name but are not in it
 OTHER_TRAININGS = {
     "职工岗前培训": ("职工岗前培训", "岗前培训"),
     "项目制培训": ("项目制培训", "项目制"),
     "企业新型学徒制培训": ("企业新型学徒制培训", "新型学徒制", "学徒制"),
 }
 _ASCII = re.compile(r"[0-9a-z]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,8 @@ class TermIndex:
         best: dict[str, tuple[int, list[str]]] = {}
 
         def add(term: str, key: str, source: int) -> None:
-            term = term.strip().casefold()
+            # the same normal form as the question: 健康照护（老人） is 健康照护(老人) after NFKC
+            term = unicodedata.normalize("NFKC", term).strip().casefold()
             if len(term) < 2:
                 return
             prio, keys = best.get(term, (99, []))
@@ -62,6 +66,11 @@ class TermIndex:
             for sub in e.subtypes:
                 add(sub, e.key, NAME)
             add(e.name.replace(" ", ""), e.key, NAME)
+        for e in knowledge.entries:
+            if e.kind == "special_ability" and e.name.endswith("制作") and len(e.name) >= 4:
+                add(e.name[: -len("制作")], e.key, ALIAS)  # 黄桥烧饼制作 → 黄桥烧饼
+        for term in knowledge.aliases_none:
+            add(term, NOT_LISTED, NAME)  # 宠物美容师 contains 美容师 but is another job
         by_name = {}
         for e in knowledge.entries:
             by_name.setdefault(e.name, []).append(e.key)
@@ -165,8 +174,20 @@ class TermIndex:
             tok = tok.strip()
             if not tok:
                 continue
-            if tokens and _ASCII.fullmatch(tok[0]) and _ASCII.fullmatch(tokens[-1][-1]):
-                tokens[-1] += tok  # jieba splits "gps" around the user word "ps": glue it back
+            glue_ascii = tokens and _ASCII.fullmatch(tok[0]) and _ASCII.fullmatch(tokens[-1][-1])
+            glue_single = (
+                tokens
+                and len(tok) == 1
+                and tok not in skip
+                and _CJK.fullmatch(tok)
+                and len(tokens[-1]) >= 1
+                and tokens[-1] not in skip
+                and all(_CJK.fullmatch(ch) for ch in tokens[-1])
+                and len(tokens[-1]) <= 2
+                and (len(tokens[-1]) == 1 or tokens[-1][-1] not in "的了")
+            )
+            if glue_ascii or glue_single:
+                tokens[-1] += tok  # "gps" split around the user word "ps"; 纹/绣/师 → 纹绣师
             else:
                 tokens.append(tok)
         content = [

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from calculator.codes import find_code_spans, occupation_code
 from knowledge.catalogue import Knowledge
 from nlp.lexicon import Lexicon
-from nlp.matcher import NAME, Hit, TermIndex
+from nlp.matcher import NAME, NOT_LISTED, Hit, TermIndex
 from nlp.normalise import cn_number
 
 # Intents that are about one target (an occupation, a special ability, a programme …).
@@ -16,6 +16,7 @@ TARGET_INTENTS = ("subsidy", "hours", "online", "code", "shortage", "transition"
 _ORDINAL = re.compile(r"第\s*([0-9一二两三四五六七八九十]{1,3})\s*[个项号]?|序号\s*([0-9]{1,2})")
 _CATEGORY = re.compile(r"(?<![a-z])([abc])类")
 _CATEGORY_WORDS = {"生产制造类": "A", "生产服务类": "B", "办事人员": "B", "生活服务类": "C"}
+_NEGATED = re.compile(r"不(?:是|考|要|是考|用)?$")
 _STARS = re.compile(r"([一二三四五1-5])星")
 _COUNT = re.compile(r"(?:领|申领|申请|补|拿)\D{0,2}?([0-9一二两三四五六七八九十])\s*次")
 _YEAR = re.compile(r"(20[12][0-9])\s*年")
@@ -53,7 +54,11 @@ class Query:
     target_pos: dict[str, int] = field(default_factory=dict)
     places: list[str] = field(default_factory=list)  # places other than 淮安 the text names
     years: list[int] = field(default_factory=list)
-    legacy_terms: list[str] = field(default_factory=list)  # names found only in 附件4's old column
+    legacy_terms: list[str] = field(default_factory=list)
+    not_listed: list[str] = field(default_factory=list)  # 宠物美容师: known not to be listed
+    taken: list[str] = field(
+        default_factory=list
+    )  # programmes attended, in order (from context)  # names found only in 附件4's old column
     category: str | None = None  # A类/B类/C类 named without an occupation
     asked_count: int | None = None  # 一年能领4次吗
     stars: int | None = None  # 四星级机构
@@ -116,6 +121,10 @@ def parse(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex) -
                 boundaries = index.word_boundaries(low)
             if hit.start not in boundaries or hit.end not in boundaries:
                 continue
+        if hit.keys == (NOT_LISTED,):
+            q.not_listed.append(hit.term)
+            blank(hit.start, hit.end)
+            continue
         q.hits.append(hit)
         if hit.source != NAME and any(t.legacy_name == hit.term for t in knowledge.transitions):
             q.legacy_terms.append(hit.term)
@@ -171,7 +180,8 @@ def parse(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex) -
         if word not in masked:
             continue
         for m in re.finditer(re.escape(word), masked):
-            q.level_marks.append((m.start(), level))
+            if not _NEGATED.search(masked[max(0, m.start() - 4) : m.start()]):  # 不是考技师
+                q.level_marks.append((m.start(), level))
             blank(m.start(), m.end())
     q.level_marks.sort()
     q.level = q.level_marks[0][1] if q.level_marks else None

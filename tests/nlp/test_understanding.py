@@ -544,3 +544,34 @@ def test_bracket_inside_a_name_is_not_a_subtype(knowledge, engine):
     entry = knowledge.by_name["生活（病员）照护"]
     assert entry.base_name == "生活（病员）照护" and entry.subtypes == ()
     assert "生活" not in engine.index.terms
+
+
+@pytest.mark.parametrize("turns,expect,forbid", [
+    (["4.14.03.02"], "口腔修复体制作师", None),
+    (["育婴 3级 多少"], "1800", None),
+    (["西安肉夹馍 专项"], "400 元/人", None),
+    (["黄桥烧饼补多少"], "400 元/人", None),          # X制作 is asked for as X
+    (["农机手 中级补贴"], "1200", None),
+    (["宠物美容师初级补多少"], "未找到「宠物美容师」", "元/人"),
+    (["纹绣师 中级"], "未找到", "元/人"),
+    (["要是不在紧缺目录里的工种，考技师一般按多少补"], "B类 技师（二级）：2500 元", None),
+    (["一天上了7个小时算几个课时"], "420 分钟折合 9 课时", None),
+    (["裁剪工 紧缺不 技师多少"], "裁剪工 技师（二级）：2750", None),
+    (["我不是考技师，只考三级，纤维检验员能补多少"], "纤维检验员 高级（三级）：1800", "2750"),
+    (["化学合成制药工技师是不是比高级工多，各多少"], "高级（三级）：2000", None),
+    (["EYB是不是比IYB补得多"], "1500", "不予补贴"),
+    (["先上了IYB，然后上SYB，最后又上GYB，SYB和GYB还补吗"], "SYB（创办你的企业）不予补贴", None),
+    (["徐州 JCB"], "JCB03-01", None),
+    (["徐州第一个个性化创业项目编码", "盐城呢"], "JCB09-01", None),
+    (["徐州第一个个性化创业项目编码", "第二个呢"], "JCB03-02", None),
+    (["一年三次是只算培训补贴还是连技能提升补贴一起算"], "含职业培训补贴和参保职工技能提升补贴次数", None),
+    (["药物制剂工 技师", "线上比例", "总共100课时呢"], "线上最多 40 课时", None),
+    (["电子竞技运营师 技师", "线上", "那电子竞技员呢", "技师多少"], "电子竞技员 技师（二级）：2500", None),
+    (["GYB 多少", "SYB呢", "先上SYB再上GYB 行吗", "那GYB还补吗"], "GYB（产生你的企业想法）不予补贴", None),
+    (["健康照护师 技师", "紧缺吗", "那健康照护（老人）专项呢"], "健康照护（老人）（专项职业能力）：400", None),
+])
+def test_third_held_out_style_battery(ask, turns, expect, forbid):
+    answer = ask(*turns)
+    assert expect in answer
+    if forbid:
+        assert forbid not in answer
