@@ -299,9 +299,8 @@ class Engine:
         named = [k for k in q.targets if k in self.a.programmes or k == "cy:B"]
         if len(named) == 1 and earlier and earlier[0] != named[0] and _ORDER_WORDS.search(q.text):
             q.targets = [named[0], earlier[0]]  # taken before → the one asked about
-        if (
-            target_intents == ["hours"] and q.total_hours and "online" in (ctx.get("intents") or [])
-        ):
+        online_before = "online" in (ctx.get("intents") or [])
+        if target_intents == ["hours"] and q.total_hours and online_before:
             target_intents = q.intents = ["online"]  # …线上比例 → 总共100课时呢
         # 3. inherit the topic and level of the conversation for short follow-ups
         if q.legacy_terms and not policy:  # a name from 附件4's old column: say what it is now
