@@ -53,7 +53,16 @@ SUGGEST_SCORE = 45
 _ORDER_WORDS = re.compile(r"先|再|然后|之后|以后|后来|后参加|参加过|上过|学过|读过|之前|已经")
 _COMPARE_WORDS = re.compile(r"比|哪个多|哪个高|哪个少|差多少|区别|一样吗|相同吗|分别")
 _AGAIN_WORDS = re.compile(r"两次|第二次|再次|重复|又参加|再参加一次|二次")
-_PAYLOAD = re.compile(r"(pick|lv|ex):([0-9A-Za-z:\-\u4e00-\u9fff]{1,40})")
+_PAYLOAD = re.compile(r"(pick|lv|ex):([0-9A-Za-z:|\-\u4e00-\u9fff]{1,50})")
+_CODE_OF = {
+    "subsidy": "s",
+    "hours": "h",
+    "online": "o",
+    "code": "c",
+    "shortage": "x",
+    "transition": "t",
+}
+_INTENT_OF = {v: k for k, v in _CODE_OF.items()}
 EXAMPLES = (
     "焊工考技师能补多少？",
     "钳工补贴多少",
@@ -106,7 +115,10 @@ class Engine:
             )
         picked = self._picked(norm.casefold().strip(" 。.!！?？"), ctx)
         if picked:  # "2" or "中式" after "面点师" offered 中式面点师 / 西式面点师
-            return self.choose(f"pick:{picked}", ctx)
+            pending = ctx.get("pending") or {}
+            return self.choose(
+                _pick(picked, pending.get("intents") or [], pending.get("level")), ctx
+            )
         q = parse(norm, self.k, self.lexicon, self.index)
         if intent in TARGET_INTENTS or intent == "entrepreneurship":
             q.intents = [intent] + [i for i in q.intents if i != intent]
@@ -124,23 +136,18 @@ class Engine:
             idx = int(arg) if arg.isdigit() else -1
             if 0 <= idx < len(self.examples):
                 return self.answer(self.examples[idx], ctx)
-        elif verb == "pick" and self._valid_key(arg):
-            q = Query(
-                text="",
-                targets=[arg],
-                intents=list(pending.get("intents") or []),
-                level=pending.get("level"),
-            )
-            rest = {k: v for k, v in ctx.items() if k not in ("pending", "choices", "term")}
-            return self._respond(q, rest)
-        elif verb == "lv" and arg in self.a.levels and ctx.get("targets"):
-            q = Query(
-                text="",
-                targets=list(ctx["targets"]),
-                intents=list(ctx.get("intents") or []),
-                level=arg,
-            )
-            return self._respond(q, ctx)
+        elif verb in ("pick", "lv"):
+            # the payload carries everything it answers: an old button is not read against
+            # whatever the chat asked since (按钮的内容自成一体)
+            key, _, rest = arg.partition("|")
+            codes, _, level = rest.partition("|")
+            intents = [_INTENT_OF[c] for c in codes if c in _INTENT_OF]
+            if self._valid_key(key) and level in ("", *self.a.levels) and len(codes) <= 6:
+                q = Query(text="", targets=[key], intents=intents, level=level or None)
+                rest_ctx = {
+                    k: v for k, v in ctx.items() if k not in ("pending", "choices", "term")
+                }
+                return self._respond(q, rest_ctx)
         return Reply([Block("这个按钮已失效，请重新提问。")], understood=False, context=ctx)
 
     def inline(self, query: str, limit: int = 10) -> list[Card]:
@@ -354,7 +361,10 @@ class Engine:
         if asks:
             new_ctx.update(self._choices_context(asks[0][0], asks[0][1], q))
         choices = (
-            [Choice(self.a.label(k)[:30], f"pick:{k}") for k in asks[0][1][:8]]
+            [
+                Choice(self.a.label(k)[:30], _pick(k, target_intents, q.level))
+                for k in asks[0][1][:8]
+            ]
             if asks
             else self._level_choices(q, target_intents)
         )
@@ -617,7 +627,7 @@ class Engine:
             lines.append("最接近的条目：" + "、".join(self.a.label(k) for k in suggestions[:3]))
         return Reply(
             [Block(f"未找到「{phrase}」", lines, "附件2")],
-            choices=[Choice(self.a.label(k)[:30], f"pick:{k}") for k in suggestions[:3]],
+            choices=[Choice(self.a.label(k)[:30], _pick(k, [], None)) for k in suggestions[:3]],
             understood=False,
         )
 
@@ -626,7 +636,7 @@ class Engine:
         new_ctx.update(self._choices_context(term, keys, q))
         return Reply(
             [self._which_block(term, keys)],
-            choices=[Choice(self.a.label(k)[:30], f"pick:{k}") for k in keys[:8]],
+            choices=[Choice(self.a.label(k)[:30], _pick(k, q.intents, q.level)) for k in keys[:8]],
             context=_clean_context(new_ctx),
         )
 
@@ -683,9 +693,15 @@ class Engine:
         if not e or e.kind != "qualification":
             return []
         return [
-            Choice(self.a.levels[lv].split("（")[0], f"lv:{lv}")
+            Choice(self.a.levels[lv].split("（")[0], _pick(q.targets[0], intents, lv, verb="lv"))
             for lv in ("L1", "L2", "L3", "L4", "L5")
         ]
+
+
+def _pick(key: str, intents: list[str], level: str | None, verb: str = "pick") -> str:
+    """A button payload that answers by itself: ``pick:q151|s|L2`` (entry, topics, level)."""
+    codes = "".join(_CODE_OF[i] for i in intents if i in _CODE_OF)
+    return f"{verb}:{key}|{codes}|{level or ''}"
 
 
 def _unique(blocks: list[Block]) -> list[Block]:

@@ -175,7 +175,9 @@ def test_level_buttons_narrow_the_answer(engine):
 
 
 @pytest.mark.parametrize(
-    "payload", ["", "pick:", "pick:zzz", "lv:L9", "x" * 500, "pick:q1;drop", None]
+    "payload",
+    ["", "pick:", "pick:zzz", "lv:L9", "lv:q1|s|L9", "pick:q1|sssssssss|", "x" * 500,
+     "pick:q1;drop", None],
 )
 def test_forged_button_payloads_are_refused_politely(engine, payload):
     reply = engine.choose(payload, {"targets": ["q1"]})
@@ -347,7 +349,7 @@ def test_every_certificate_cell_of_attachment1_through_the_engine(engine, knowle
                 for e in knowledge.entries
                 if e.kind == "qualification" and e.category == cat and e.shortage is shortage
             )
-            reply = engine.choose(f"lv:{level}", {"targets": [entry.key], "intents": ["subsidy"]})
+            reply = engine.choose(f"lv:{entry.key}|s|{level}", {})
             uplifted = shortage and level in ("L1", "L2")
             expected = base * 110 // 100 if uplifted else base
             assert reply.blocks[0].headline == f"{entry.name} {level_word}：{expected} 元/人"
@@ -575,3 +577,15 @@ def test_third_held_out_style_battery(ask, turns, expect, forbid):
     assert expect in answer
     if forbid:
         assert forbid not in answer
+
+
+def test_an_old_button_answers_its_own_question_not_the_latest(engine):
+    welder = engine.answer("焊工补贴")
+    later = engine.answer("茶艺师补贴", welder.context)
+    old_level = next(c for c in welder.choices if c.label == "高级技师")
+    reply = engine.choose(old_level.payload, later.context)
+    assert reply.blocks[0].headline == "焊工 高级技师（一级）：4730 元/人"
+    fitters = engine.answer("钳工技师补贴")
+    later = engine.answer("车工是紧缺工种吗", fitters.context)
+    reply = engine.choose(fitters.choices[2].payload, later.context)
+    assert reply.blocks[0].headline == "工具钳工 技师（二级）：3500 元/人"
