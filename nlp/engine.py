@@ -131,7 +131,6 @@ class Engine:
         if not m:
             return Reply([Block("这个按钮已失效，请重新提问。")], understood=False, context=ctx)
         verb, arg = m.groups()
-        pending = ctx.get("pending") or {}
         if verb == "ex":
             idx = int(arg) if arg.isdigit() else -1
             if 0 <= idx < len(self.examples):
