@@ -441,7 +441,8 @@ class Engine:
             if key in q.code_notes and q.code_notes[key] != "local" and not target_intents:
                 blocks.append(Block(q.code_notes[key], [], "附件4"))
             for intent in target_intents or ["summary"]:
-                for level in q.levels_for(key) or [None]:
+                levels: list[str | None] = [*q.levels_for(key)] or [None]
+                for level in levels:
                     blocks.append(self._target_block(key, intent, q, level))
         covered = (
             (
@@ -461,7 +462,8 @@ class Engine:
             if intent in covered:
                 continue
             if intent == "appraisal":  # one block per level asked (高级技师和技师鉴定补贴)
-                blocks += [a.appraisal(level) for level in q.all_levels() or [None]]
+                asked: list[str | None] = [*q.all_levels()] or [None]
+                blocks += [a.appraisal(level) for level in asked]
                 continue
             block = self._policy_block(intent, q)
             if block:

@@ -71,7 +71,7 @@ class TermIndex:
                 add(e.name[: -len("制作")], e.key, ALIAS)  # 黄桥烧饼制作 → 黄桥烧饼
         for term in knowledge.aliases_none:
             add(term, NOT_LISTED, NAME)  # 宠物美容师 contains 美容师 but is another job
-        by_name = {}
+        by_name: dict[str, list[str]] = {}
         for e in knowledge.entries:
             by_name.setdefault(e.name, []).append(e.key)
         for alias, names in knowledge.aliases.items():

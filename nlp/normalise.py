@@ -37,7 +37,7 @@ def normalise(text: object) -> str:
     text = _DASHES.sub("-", text)
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates
     if _has_cjk(text):
-        text = _t2s().convert(text)
+        text = str(_t2s().convert(text))
     text = _SPACES.sub(" ", text).strip()
     return _UNIT_GAP.sub("", text)[:MAX_CHARS]
 

@@ -135,17 +135,16 @@ def parse(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex) -
             _add(q.targets, hit.keys[0])
         else:
             q.ambiguous.append((hit.term, hit.keys))
-    for m in _YEAR.finditer(masked):
-        q.years.append(int(m.group(1)))
+    q.years = [int(year) for year in _YEAR.findall(masked)]
     for place in [*knowledge.entrepreneurship["cities"], *lexicon.places]:
         if place not in masked:
             continue
-        for m in re.finditer(re.escape(place) + "(?:市|省)?", masked):
+        for found in re.finditer(re.escape(place) + "(?:市|省)?", masked):
             if place in knowledge.entrepreneurship["cities"] and q.city is None:
                 q.city = place
             if place != "淮安":
                 _add(q.places, place)
-            blank(m.start(), m.end())
+            blank(found.start(), found.end())
     m = _CATEGORY.search(masked)
     if m:
         q.category = m.group(1).upper()
@@ -173,16 +172,18 @@ def parse(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex) -
     for word, intent in lexicon.intents:
         if word not in masked:
             continue
-        for m in re.finditer(re.escape(word), masked):
+        for found in re.finditer(re.escape(word), masked):
             _add(q.intents, intent)
-            blank(m.start(), m.end())
+            blank(found.start(), found.end())
     for word, level in lexicon.levels:
         if word not in masked:
             continue
-        for m in re.finditer(re.escape(word), masked):
-            if not _NEGATED.search(masked[max(0, m.start() - 4) : m.start()]):  # 不是考技师
-                q.level_marks.append((m.start(), level))
-            blank(m.start(), m.end())
+        for found in re.finditer(re.escape(word), masked):
+            if not _NEGATED.search(
+                masked[max(0, found.start() - 4) : found.start()]
+            ):  # 不是考技师
+                q.level_marks.append((found.start(), level))
+            blank(found.start(), found.end())
     q.level_marks.sort()
     q.level = q.level_marks[0][1] if q.level_marks else None
     if "appraisal" in q.intents and "subsidy" in q.intents and not q.targets:
