@@ -589,3 +589,13 @@ def test_an_old_button_answers_its_own_question_not_the_latest(engine):
     later = engine.answer("车工是紧缺工种吗", fitters.context)
     reply = engine.choose(fitters.choices[2].payload, later.context)
     assert reply.blocks[0].headline == "工具钳工 技师（二级）：3500 元/人"
+
+
+@pytest.mark.parametrize("question,expect", [
+    ("一课时多久", "45分钟"),
+    ("紧缺型职业高级技师补贴提高几个百分点", "10%"),
+    ("列入紧缺目录的高级技师多给多少", "10%"),
+    ("丝麻毛纤维预处理工可以网络授课吗", "不超过总课时数的40%"),
+])
+def test_fourth_held_out_style_battery(ask, question, expect):
+    assert expect in ask(question)
