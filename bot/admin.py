@@ -19,7 +19,8 @@ from telegram.ext import Application, CommandHandler
 
 from bot import texts
 from bot.context import BotContext
-from bot.handlers.replies import send_html
+from bot.handlers.commands import NEW_MESSAGE
+from bot.handlers.replies import send_html, thread_of
 from bot.settings import Settings, SettingsError
 
 STATS_LIMIT = 30
@@ -62,18 +63,21 @@ async def stats(update: Update, context: BotContext) -> None:
     """Show admins the questions not understood or disliked."""
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None
+    thread_id = thread_of(update.effective_message)
     if user is None or not context.settings.is_admin(user.id):
-        await send_html(context.bot, chat.id, html.escape(texts.ADMIN_ONLY))
+        await send_html(context.bot, chat.id, html.escape(texts.ADMIN_ONLY),
+                        thread_id=thread_id)
         return
     rows = await asyncio.to_thread(context.services.store.unanswered_report, STATS_LIMIT)
     if not rows:
-        await send_html(context.bot, chat.id, html.escape(texts.NO_UNANSWERED))
+        await send_html(context.bot, chat.id, html.escape(texts.NO_UNANSWERED),
+                        thread_id=thread_id)
         return
     lines = [f"<b>{html.escape(texts.UNANSWERED_TITLE)}</b>"]
     lines += [f"{count} 次（{seen:%m-%d %H:%M}）{html.escape(text)}" for text, count, seen in rows]
-    await send_html(context.bot, chat.id, "\n".join(lines))
+    await send_html(context.bot, chat.id, "\n".join(lines), thread_id=thread_id)
 
 
 def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:
     """Add /stats."""
-    application.add_handler(CommandHandler("stats", stats))
+    application.add_handler(CommandHandler("stats", stats, filters=NEW_MESSAGE))

@@ -1,9 +1,11 @@
 """The Telegram application: ``build_application(settings, services)`` and ``skillbot run``.
 
 ``build_application`` wires handlers, the typed context, per-chat ordering, flood control and
-outgoing limits, but never starts polling; ``run_from_cli`` loads the engine, then runs long
-polling (default) or a webhook whose requests must carry the secret token (else 403).  PTB's
-``run_polling``/``run_webhook`` stop gracefully on SIGINT and SIGTERM.  A token Telegram refuses
+outgoing limits (notice delivery has a Bot of its own, without them), but never starts polling;
+only the update types some handler acts on are requested (``ALLOWED_UPDATES``).
+``run_from_cli`` loads the engine, then runs long polling (default) or a webhook whose requests
+must carry the secret token (else 403).  PTB's ``run_polling``/``run_webhook`` stop gracefully
+on SIGINT and SIGTERM.  A token Telegram refuses
 (exit 2) or a Bot API that cannot be reached at start (exit 1) ends it with one line, no traceback.
 """
 
@@ -16,20 +18,23 @@ import sys
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
+    BaseHandler,
     ContextTypes,
     TypeHandler,
 )
+from telegram.request import HTTPXRequest
 
 from bot import admin, notify_handlers, texts
 from bot.context import SERVICES_KEY, SETTINGS_KEY, BotContext, Services
 from bot.formatting import TokenRedactingFilter, install_token_filter
 from bot.handlers import callbacks, chat, commands, errors, groups, inline
+from bot.handlers.replies import thread_of
 from bot.settings import Settings, SettingsError
 from bot.throttle import ChatOrderedProcessor, RetryingRateLimiter
 
@@ -37,6 +42,11 @@ logger = logging.getLogger(__name__)
 
 MAX_CONCURRENT_UPDATES = 256
 DEDUPE_GROUP = -100
+DELIVERY_BOT_KEY = "delivery_bot"
+# What the handlers act on: new messages (commands, questions, migrations), button presses and
+# inline queries.  Nothing else is requested from Telegram (edits, reactions, member changes…).
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+CONNECT_TIMEOUT, READ_TIMEOUT, WRITE_TIMEOUT, POOL_TIMEOUT = 10.0, 15.0, 15.0, 10.0
 
 
 def build_application(
@@ -52,30 +62,46 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(processor)
         .rate_limiter(RetryingRateLimiter())
-        .connect_timeout(10)
-        .read_timeout(15)
-        .write_timeout(15)
-        .pool_timeout(10)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .read_timeout(READ_TIMEOUT)
+        .write_timeout(WRITE_TIMEOUT)
+        .pool_timeout(POOL_TIMEOUT)
         .get_updates_read_timeout(35)
         .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
         .build()
     )
     application.bot_data[SETTINGS_KEY] = settings
     application.bot_data[SERVICES_KEY] = services
 
     processor.counts = _counts_for_flood
+    processor.wanted = lambda update: is_handled(application, update)
     processor.on_flood = lambda update: _send_flood_notice(application, update)
 
     errors.register(application)
     groups.register(application)
     commands.register(application)
     admin.register(application)
-    notify_handlers.register(application, services.store)
+    # Notices go out through a Bot of their own: the application's rate limiter would retry a
+    # 429 inside send_message, past the deliverer's lease (and its 429 pause).
+    delivery_bot = make_delivery_bot(settings)
+    application.bot_data[DELIVERY_BOT_KEY] = delivery_bot
+    notify_handlers.register(application, services.store, bot=delivery_bot)
     commands.register_fallback(application)
     callbacks.register(application)
     inline.register(application)
     chat.register(application)
     return application
+
+
+def make_delivery_bot(settings: Settings) -> Bot:
+    """A plain Bot for notice delivery: the application's token, server and timeouts, no rate
+    limiter (the deliverer paces itself and handles 429 itself)."""
+    request = HTTPXRequest(connection_pool_size=16, connect_timeout=CONNECT_TIMEOUT,
+                           read_timeout=READ_TIMEOUT, write_timeout=WRITE_TIMEOUT,
+                           pool_timeout=POOL_TIMEOUT)
+    return Bot(settings.token, base_url=settings.api_base_url,
+               base_file_url=settings.api_base_file_url, request=request)
 
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -85,26 +111,60 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     await commands.set_command_menu(application)
 
 
+async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Close the delivery bot's connections."""
+    delivery_bot = application.bot_data.get(DELIVERY_BOT_KEY)
+    if isinstance(delivery_bot, Bot):
+        await delivery_bot.shutdown()
+
+
+def is_handled(application: Application[Any, Any, Any, Any, Any, Any], update: Update) -> bool:
+    """Whether any handler would act on ``update`` (the dedupe step does not count)."""
+    for group, handlers in application.handlers.items():
+        if group == DEDUPE_GROUP:
+            continue
+        for handler in handlers:
+            if _matches(handler, update):
+                return True
+    return False
+
+
+def _matches(handler: BaseHandler[Any, Any, Any], update: Update) -> bool:
+    check = handler.check_update(update)
+    return check is not None and check is not False
+
+
 def _counts_for_flood(update: Update) -> bool:
-    """Only messages the bot would answer count against their sender."""
-    message = update.message
+    """What the bot would answer counts against its sender: messages and edits addressed to
+    it, and button presses."""
+    if update.callback_query is not None:
+        return True
+    message = update.message or update.edited_message
     return message is not None and groups.addresses_bot(message)
 
 
 async def _send_flood_notice(application: Application[Any, Any, Any, Any, Any, Any],
                              update: Update) -> None:
-    """Tell a flooding user once to slow down."""
-    chat = update.effective_chat
-    if chat is None:
-        return
+    """Tell a flooding sender once to slow down (in the topic, or on the pressed button)."""
     try:
-        await application.bot.send_message(chat.id, texts.FLOOD_NOTICE)
+        if update.callback_query is not None:
+            await update.callback_query.answer(texts.FLOOD_NOTICE)
+            return
+        chat = update.effective_chat
+        if chat is None:
+            return
+        await application.bot.send_message(chat.id, texts.FLOOD_NOTICE,
+                                           message_thread_id=thread_of(update.effective_message))
     except TelegramError as error:
         logger.warning("could not send the flood notice: %s", error)
 
 
 async def skip_duplicate(update: Update, context: BotContext) -> None:
-    """Stop an update another instance already handled (webhook retries, several instances)."""
+    """Stop an update another instance already handled (webhook retries, several instances).
+
+    The update is marked before it is handled, so handling is at most once: an instance that
+    dies mid-update leaves it unanswered rather than answered twice.
+    """
     first = await asyncio.to_thread(context.services.store.mark_update_processed,
                                     update.update_id)
     if not first:
@@ -160,10 +220,10 @@ def run_from_cli(args: argparse.Namespace) -> int:
                 url_path=urlsplit(args.webhook).path.lstrip("/"),
                 webhook_url=args.webhook,
                 secret_token=settings.webhook_secret,
-                allowed_updates=Update.ALL_TYPES,
+                allowed_updates=ALLOWED_UPDATES,
             )
         else:
-            application.run_polling(allowed_updates=Update.ALL_TYPES)
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
     except InvalidToken:
         print("skillbot run: Telegram 拒绝了 TELEGRAM_BOT_TOKEN（无效或已撤销）", file=sys.stderr)
         return 2

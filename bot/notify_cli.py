@@ -56,6 +56,8 @@ def progress_line(status: NoticeStatus) -> str:
     )
     if status.merged:
         line += f"，群升级合并 {status.merged}"
+    if status.cancelled:
+        line += f"，已退订取消 {status.cancelled}"
     return line + "）"
 
 

@@ -3,13 +3,16 @@
 ``register(application)`` adds the handlers and schedules :class:`bot.delivery.Deliverer` on the
 JobQueue.  In a group only its administrators may (un)subscribe it (checked with getChatMember);
 in a private chat a person subscribes themself.  ``/notify`` is for the user ids listed in
-``SKILLBOT_ADMINS`` and only in a private chat.  Subscriptions follow a group upgraded to a
-supergroup.
+``SKILLBOT_ADMINS`` and only in a private chat; one /notify message queues one notice however
+often it is handled (its chat and message id are the notice's ``request_key``).  Only new
+messages are commands: an edited /notify or /subscribe does nothing.  Subscriptions follow a
+group upgraded to a supergroup.
 
-Environment (read once, in :class:`NotifySettings`): ``SKILLBOT_ADMINS`` (comma-separated user
-ids), ``SKILLBOT_DELIVERY`` (``0`` turns delivery off on this instance),
-``SKILLBOT_NOTIFY_RATE`` (messages per second for this instance; default Telegram's 30 — divide
-it between instances that deliver), ``SKILLBOT_DELIVERY_INTERVAL`` (seconds between outbox polls).
+Settings (:class:`NotifySettings`) come from :class:`bot.settings.Settings`, which reads
+``SKILLBOT_ADMINS``, ``SKILLBOT_DELIVERY``, ``SKILLBOT_NOTIFY_RATE`` and
+``SKILLBOT_DELIVERY_INTERVAL``.  The deliverer sends with a Bot of its own, without the
+application's rate limiter: that limiter would retry a 429 inside ``send_message``, past the
+deliverer's lease, and another deliverer could send the same notice again.
 """
 
 from __future__ import annotations
@@ -17,17 +20,17 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-import os
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
-from telegram import Update
-from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram import Bot, Message, Update
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bot.delivery import TELEGRAM_MESSAGES_PER_SECOND, Deliverer
-from bot.settings import parse_admins
+from bot.delivery import TELEGRAM_MESSAGES_PER_SECOND, Deliverer, MessageSender
+from bot.handlers.replies import send_html, thread_of
+from bot.settings import DELIVERY_INTERVAL, Settings
 from knowledge.state import TOPIC_ALL, TOPICS, Store
 
 log = logging.getLogger(__name__)
@@ -41,27 +44,27 @@ _MIGRATION_GROUP = 1  # its own handler group, so that it runs whatever else han
 
 @dataclass(frozen=True)
 class NotifySettings:
-    """Settings of the notice feature, from the environment."""
+    """Settings of the notice feature (from :class:`bot.settings.Settings`)."""
 
     admins: frozenset[int] = frozenset()
     delivery: bool = True
     messages_per_second: float = TELEGRAM_MESSAGES_PER_SECOND
-    interval: float = 2.0
+    interval: float = DELIVERY_INTERVAL
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> NotifySettings:
+        """The notice part of the bot's settings."""
+        return cls(
+            frozenset(settings.admins),
+            settings.delivery,
+            settings.notify_rate,
+            settings.delivery_interval,
+        )
 
     @classmethod
     def from_env(cls) -> NotifySettings:
-        """Read ``SKILLBOT_ADMINS``, ``SKILLBOT_DELIVERY``, ``SKILLBOT_NOTIFY_RATE`` and
-        ``SKILLBOT_DELIVERY_INTERVAL``."""
-        admins = parse_admins(os.environ.get("SKILLBOT_ADMINS", ""))
-        delivery = os.environ.get("SKILLBOT_DELIVERY", "1").strip().lower() not in {
-            "0",
-            "false",
-            "no",
-            "off",
-        }
-        rate = float(os.environ.get("SKILLBOT_NOTIFY_RATE") or TELEGRAM_MESSAGES_PER_SECOND)
-        interval = float(os.environ.get("SKILLBOT_DELIVERY_INTERVAL") or 2.0)
-        return cls(admins, delivery, rate, interval)
+        """Read them through ``Settings.from_env`` (raises ``SettingsError`` when malformed)."""
+        return cls.from_settings(Settings.from_env(require_token=False))
 
 
 # --- texts -------------------------------------------------------------------------------------
@@ -121,8 +124,11 @@ async def _may_manage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> boo
 
 
 async def _reply(update: Update, text: str) -> None:
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(html.escape(text), parse_mode=ParseMode.HTML)
+    """Answer in the message's chat (and forum topic), split like every other reply."""
+    message = update.effective_message
+    if message is not None:
+        await send_html(message.get_bot(), message.chat_id, html.escape(text),
+                        thread_id=thread_of(message))
 
 
 async def _allowed_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[str] | None:
@@ -177,33 +183,49 @@ async def notify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if user.id not in _settings(context).admins:
         await _reply(update, NOTIFY_DENIED)
         return
-    # The text after the command, line breaks kept (context.args would lose them).
-    body = (message.text or "").partition(" ")[2].strip() if message.text else ""
+    # The text after the command (any whitespace ends it), line breaks kept (context.args
+    # would lose them).
+    words = (message.text or "").split(None, 1)
+    body = words[1].strip() if len(words) > 1 else ""
     topic = TOPIC_ALL
-    first, _, rest = body.partition(" ")
-    if first in TOPICS and rest.strip():
-        topic, body = first, rest.strip()
+    first_and_rest = body.split(None, 1)
+    if len(first_and_rest) == 2 and first_and_rest[0] in TOPICS:
+        topic, body = first_and_rest[0], first_and_rest[1].strip()
     if not body:
         await _reply(update, NOTIFY_USAGE)
         return
+    # Handled twice (redelivered, another instance), the same message queues one notice and
+    # gets the same answer.
+    request_key = f"tg:{chat.id}:{message.message_id}"
     notice_id, count = await asyncio.to_thread(
-        _store(context).queue_notice, body, topic, None, f"tg:{user.id}"
+        _store(context).queue_notice, body, topic, None, f"tg:{user.id}", request_key=request_key
     )
     await _reply(update, NOTIFY_QUEUED.format(notice_id=notice_id, count=count, topic=topic))
 
 
 async def follow_migration(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Move a group's subscription and context when it becomes a supergroup."""
-    message = update.effective_message
-    if message is None:
+    """Move a group's context and subscription when it becomes a supergroup.
+
+    Telegram sends two service messages (``migrate_to_chat_id`` in the old group,
+    ``migrate_from_chat_id`` in the new supergroup); only the first is acted on, by this one
+    handler (``Store.migrate_chat`` is idempotent and race-safe anyway).
+    """
+    message = update.message
+    if message is None or not message.migrate_to_chat_id:
         return
-    if message.migrate_to_chat_id:
-        old, new = message.chat.id, message.migrate_to_chat_id
-    elif message.migrate_from_chat_id:
-        old, new = message.migrate_from_chat_id, message.chat.id
-    else:
-        return
+    old, new = message.chat.id, message.migrate_to_chat_id
     await asyncio.to_thread(_store(context).migrate_chat, old, new)
+    log.info("group %s migrated to supergroup %s", old, new)
+
+
+class _MigratedTo(filters.MessageFilter):
+    """The service message in the old group saying where it moved."""
+
+    def filter(self, message: Message) -> bool:
+        return bool(message.migrate_to_chat_id)
+
+
+MIGRATED_TO = _MigratedTo(name="MigratedTo")
 
 
 def register(
@@ -211,31 +233,38 @@ def register(
     store: Store | None = None,
     *,
     settings: NotifySettings | None = None,
+    bot: Bot | None = None,
     **deliverer_options: Any,
 ) -> Deliverer | None:
     """Add the notice handlers and schedule outbox delivery on the JobQueue.
 
-    ``settings`` default to the environment, with the admins of the bot's own settings
-    (``bot_data["settings"]``) when it has them.  ``store`` defaults to
-    ``application.bot_data["store"]`` or a new :class:`Store`.  ``deliverer_options`` go to
-    :class:`Deliverer` (tests scale the limits down).  Returns the deliverer (``None`` when
-    ``SKILLBOT_DELIVERY=0``).
+    ``settings`` default to those of the bot's own settings (``bot_data["settings"]``), else to
+    ``Settings.from_env``.  ``store`` defaults to ``application.bot_data["store"]`` or a new
+    :class:`Store`.  ``bot`` sends the notices (default ``application.bot``); it must not retry
+    429s itself, so an application bot with a rate limiter is refused: pass a plain ``Bot``
+    (``build_application`` does).  ``deliverer_options`` go to :class:`Deliverer` (tests scale
+    the limits down).  Returns the deliverer (``None`` when ``SKILLBOT_DELIVERY=0``).
     """
     if settings is None:
-        settings = NotifySettings.from_env()
-        bot_settings = application.bot_data.get("settings")  # bot.settings.Settings, if any
-        if bot_settings is not None and hasattr(bot_settings, "admins"):
-            settings = replace(settings, admins=frozenset(bot_settings.admins))
+        bot_settings = application.bot_data.get("settings")
+        if isinstance(bot_settings, Settings):
+            settings = NotifySettings.from_settings(bot_settings)
+        else:
+            settings = NotifySettings.from_env()
+            if bot_settings is not None and hasattr(bot_settings, "admins"):
+                settings = replace(settings, admins=frozenset(bot_settings.admins))
     if store is None:
         store = application.bot_data.get(STORE_KEY) or Store()
     application.bot_data.setdefault(STORE_KEY, store)
     application.bot_data[NotifySettings.__name__] = settings
-    groups_and_private = filters.ChatType.GROUPS | filters.ChatType.PRIVATE
+    # New messages only: an edited command is not a new request.
+    new_message = filters.UpdateType.MESSAGE
+    groups_and_private = new_message & (filters.ChatType.GROUPS | filters.ChatType.PRIVATE)
     application.add_handler(CommandHandler("subscribe", subscribe, filters=groups_and_private))
     application.add_handler(CommandHandler("unsubscribe", unsubscribe, filters=groups_and_private))
-    application.add_handler(CommandHandler("notify", notify))
+    application.add_handler(CommandHandler("notify", notify, filters=new_message))
     application.add_handler(
-        MessageHandler(filters.StatusUpdate.MIGRATE, follow_migration), group=_MIGRATION_GROUP
+        MessageHandler(new_message & MIGRATED_TO, follow_migration), group=_MIGRATION_GROUP
     )
     if not settings.delivery:
         return None
@@ -243,8 +272,14 @@ def register(
         raise RuntimeError(
             "notice delivery needs PTB's JobQueue: install python-telegram-bot[job-queue]"
         )
+    if bot is None:
+        if getattr(application.bot, "rate_limiter", None) is not None:
+            raise ValueError(
+                "the application's bot retries 429s in its rate limiter: pass bot= a plain Bot"
+            )
+        bot = application.bot
     deliverer_options.setdefault("messages_per_second", settings.messages_per_second)
-    deliverer = Deliverer(application.bot, store, **deliverer_options)
+    deliverer = Deliverer(cast(MessageSender, bot), store, **deliverer_options)
     application.bot_data[DELIVERER_KEY] = deliverer
     application.job_queue.run_repeating(
         deliverer.job, interval=settings.interval, first=settings.interval, name="notice-delivery"

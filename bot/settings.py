@@ -2,9 +2,13 @@
 
 ``TELEGRAM_BOT_TOKEN`` (required to run), ``TELEGRAM_API_BASE_URL`` (a self-hosted Bot API server,
 e.g. ``http://127.0.0.1:8081/bot``), ``TELEGRAM_WEBHOOK_SECRET`` (else one is generated per run),
-``DATABASE_URL`` (default: the SQLite file of ``knowledge.db``) and ``SKILLBOT_ADMINS``
-(comma-separated Telegram user ids allowed to use admin commands).  The token is never part of a
-``repr`` or of an error message.
+``DATABASE_URL`` (default: the SQLite file of ``knowledge.db``), ``SKILLBOT_ADMINS``
+(comma-separated Telegram user ids allowed to use admin commands), and for notice delivery
+``SKILLBOT_DELIVERY`` (``0``/``false``/``no``/``off`` turns it off on this instance),
+``SKILLBOT_NOTIFY_RATE`` (messages per second of this instance, > 0, default 30 — divide
+Telegram's 30 between the instances that deliver) and ``SKILLBOT_DELIVERY_INTERVAL`` (seconds
+between outbox polls, > 0, default 2).  The token is never part of a ``repr`` or of an error
+message.
 """
 
 from __future__ import annotations
@@ -20,6 +24,10 @@ from urllib.parse import urlsplit
 _TOKEN_RE = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{30,100}")
 # setWebhook's secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
 _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_OFF = frozenset({"0", "false", "no", "off"})
+_ON = frozenset({"", "1", "true", "yes", "on"})
+TELEGRAM_MESSAGES_PER_SECOND = 30.0
+DELIVERY_INTERVAL = 2.0
 
 
 class SettingsError(ValueError):
@@ -40,6 +48,9 @@ class Settings:
     database_url: str | None = None
     admins: frozenset[int] = frozenset()
     webhook_secret: str = field(default_factory=_generated_secret, repr=False)
+    delivery: bool = True
+    notify_rate: float = TELEGRAM_MESSAGES_PER_SECOND
+    delivery_interval: float = DELIVERY_INTERVAL
 
     @classmethod
     def from_env(
@@ -63,6 +74,13 @@ class Settings:
             database_url=env.get("DATABASE_URL", "").strip() or None,
             admins=parse_admins(env.get("SKILLBOT_ADMINS", "")),
             webhook_secret=secret or _generated_secret(),
+            delivery=parse_switch("SKILLBOT_DELIVERY", env.get("SKILLBOT_DELIVERY", "")),
+            notify_rate=parse_positive(
+                "SKILLBOT_NOTIFY_RATE", env.get("SKILLBOT_NOTIFY_RATE", ""),
+                TELEGRAM_MESSAGES_PER_SECOND),
+            delivery_interval=parse_positive(
+                "SKILLBOT_DELIVERY_INTERVAL", env.get("SKILLBOT_DELIVERY_INTERVAL", ""),
+                DELIVERY_INTERVAL),
         )
 
     def is_admin(self, user_id: int | None) -> bool:
@@ -117,3 +135,35 @@ def parse_admins(value: str) -> frozenset[int]:
                 f"SKILLBOT_ADMINS 应为逗号分隔的 Telegram 用户 id，无法识别：{item!r}")
         admins.add(int(item))
     return frozenset(admins)
+
+
+def parse_switch(name: str, value: str) -> bool:
+    """An on/off variable: empty, 1, true, yes, on → True; 0, false, no, off → False.
+
+    >>> parse_switch("X", " Off "), parse_switch("X", "")
+    (False, True)
+    """
+    value = value.strip().lower()
+    if value in _OFF:
+        return False
+    if value in _ON:
+        return True
+    raise SettingsError(f"{name} 应为 1 或 0（on/off），无法识别：{value!r}")
+
+
+def parse_positive(name: str, value: str, default: float) -> float:
+    """A number > 0 (``default`` when empty).
+
+    >>> parse_positive("X", " 12.5 ", 30.0), parse_positive("X", "", 30.0)
+    (12.5, 30.0)
+    """
+    value = value.strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not number > 0 or number == float("inf"):
+        raise SettingsError(f"{name} 应为大于 0 的数（每秒条数 / 秒），无法使用：{value!r}")
+    return number

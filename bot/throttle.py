@@ -1,10 +1,14 @@
 """Pacing: per-chat order under concurrency, flood control per user, and outgoing limits/retries.
 
 * :class:`ChatOrderedProcessor` handles updates concurrently but one at a time per chat, so a
-  chat's answers (and its stored context) follow the order of its messages.
-* :class:`FloodGuard` lets a user send ``limit`` messages per ``window`` seconds; the first one
-  over gets ONE polite notice, the rest are dropped (until the user's last ``window`` seconds
-  hold fewer than ``limit`` messages) before they take a chat lock, so nobody else slows down.
+  chat's answers (and its stored context) follow the order of its messages.  An update no
+  handler wants (group chatter) is dropped at once; the others wait for their chat's lock
+  *before* taking one of the global slots, so a busy or slow chat holds one slot, never all of
+  them, and a chat's backlog is capped (``max_chat_backlog``; the excess is dropped).
+* :class:`FloodGuard` lets a sender send ``limit`` messages (button presses and edits count too)
+  per ``window`` seconds; the first one over gets ONE polite notice, the rest are dropped (until
+  the sender's last ``window`` seconds hold fewer than ``limit``) before they take a chat lock,
+  so nobody else slows down.  Senders are users, or the chat an anonymous admin posts as.
 * :class:`RetryingRateLimiter` is PTB's ``AIORateLimiter`` (Telegram's outgoing limits, 429
   ``retry_after`` honoured) that also retries network failures where a retry cannot duplicate a
   message: requests that never left (connect errors, connect/pool timeouts) always, requests
@@ -30,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 FLOOD_LIMIT = 20
 FLOOD_WINDOW = 10.0
+MAX_CHAT_BACKLOG = 64
 
 
 class Verdict(enum.Enum):
@@ -76,46 +81,89 @@ class FloodGuard:
             self._notified.discard(user_id)
 
 
+class _ChatQueue:
+    """A chat's lock and how many of its updates hold or wait for it."""
+
+    __slots__ = ("lock", "size")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.size = 0
+
+
 class ChatOrderedProcessor(BaseUpdateProcessor):
     """Process updates concurrently, one at a time per chat, with a :class:`FloodGuard`.
 
-    ``counts(update)`` says whether an update is a message to the bot (counted against its
-    sender); ``on_flood(update)`` sends the notice.  Both are set by ``build_application``.
+    For each update, in this order: ``counts(update)`` says whether it is addressed to the bot
+    (counted against its sender; ``on_flood(update)`` sends the notice); ``wanted(update)``
+    says whether any handler would act on it (else it is dropped before any lock); the chat's
+    backlog is capped at ``max_chat_backlog``; then the chat's lock is taken, and only then one
+    of the ``max_concurrent_updates`` slots.  ``build_application`` sets the three callables.
     """
 
-    def __init__(self, max_concurrent_updates: int = 256, guard: FloodGuard | None = None) -> None:
+    def __init__(self, max_concurrent_updates: int = 256, guard: FloodGuard | None = None,
+                 max_chat_backlog: int = MAX_CHAT_BACKLOG) -> None:
         super().__init__(max_concurrent_updates)
         self.guard = guard or FloodGuard()
+        self.max_chat_backlog = max_chat_backlog
         self.counts: Callable[[Update], bool] = lambda update: update.message is not None
+        self.wanted: Callable[[Update], bool] = lambda update: True
         self.on_flood: Callable[[Update], Awaitable[None]] | None = None
-        self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}
+        self._chats: dict[int, _ChatQueue] = {}
+        self.dropped = 0  # backlog overflow, for logs and tests
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Drop flooding messages, then run the update under its chat's lock."""
+    # PTB's process_update takes a slot, then calls do_process_update: a chat's backlog would
+    # then hold slots while it waits for the chat's lock.  Here the lock comes first.
+    async def process_update(  # type: ignore[misc]
+        self, update: object, coroutine: Awaitable[Any]
+    ) -> None:
+        """Drop flooding and unwanted updates, then run the update under its chat's lock and
+        one slot."""
         if not isinstance(update, Update):
-            await coroutine
+            await self._run(coroutine)
             return
-        user = update.effective_user
-        if user is not None and self.counts(update):
-            verdict = self.guard.check(user.id)
-            if verdict is not Verdict.ALLOW:
-                coroutine.close()  # type: ignore[attr-defined]
-                if verdict is Verdict.NOTIFY and self.on_flood is not None:
-                    await self.on_flood(update)
-                return
+        if not await self._admit(update):
+            coroutine.close()  # type: ignore[attr-defined]
+            return
         chat = update.effective_chat
         if chat is None:
-            await coroutine
+            await self._run(coroutine)
             return
-        lock, users = self._locks.setdefault(chat.id, (asyncio.Lock(), [0]))
-        users[0] += 1
+        queue = self._chats.get(chat.id)
+        if queue is None:
+            queue = self._chats[chat.id] = _ChatQueue()
+        if queue.size >= self.max_chat_backlog:
+            coroutine.close()  # type: ignore[attr-defined]
+            self.dropped += 1
+            logger.warning("chat %s has %d updates waiting; update %s dropped", chat.id,
+                           queue.size, update.update_id)
+            return
+        queue.size += 1
         try:
-            async with lock:
-                await coroutine
+            async with queue.lock:
+                await self._run(coroutine)
         finally:
-            users[0] -= 1
-            if users[0] == 0:
-                del self._locks[chat.id]
+            queue.size -= 1
+            if queue.size == 0:
+                del self._chats[chat.id]
+
+    async def _admit(self, update: Update) -> bool:
+        sender = update.effective_sender
+        if sender is not None and self.counts(update):
+            verdict = self.guard.check(sender.id)
+            if verdict is not Verdict.ALLOW:
+                if verdict is Verdict.NOTIFY and self.on_flood is not None:
+                    await self.on_flood(update)
+                return False
+        return self.wanted(update)
+
+    async def _run(self, coroutine: Awaitable[Any]) -> None:
+        async with self._semaphore:
+            await coroutine
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Not used: :meth:`process_update` does it all."""
+        await coroutine
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -74,12 +74,23 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+READ_ONLY = "skillbot_read_only"
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine (pool, events) for transactions that only read: on SQLite they begin
+    deferred (a WAL reader never waits for a writer), not ``BEGIN IMMEDIATE``."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 def _configure_sqlite(engine: Engine) -> None:
-    """WAL, busy timeout, foreign keys; every transaction ``BEGIN IMMEDIATE``.
+    """WAL, busy timeout, foreign keys; every writing transaction ``BEGIN IMMEDIATE``.
 
     pysqlite's own transaction handling is switched off so that a transaction takes the write
     lock when it starts: a deferred transaction that reads and then writes fails at once with
-    SQLITE_BUSY when another process wrote in between, which no busy timeout can help.
+    SQLITE_BUSY when another process wrote in between, which no busy timeout can help.  Only
+    transactions on :func:`read_only` connections begin deferred, so that reads never queue
+    behind writers (or each other) for the write lock.
     """
 
     @event.listens_for(engine, "connect")
@@ -95,7 +106,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from knowledge.db import ensure_schema, make_engine, make_sessionmaker
+from knowledge.db import ensure_schema, make_engine, make_sessionmaker, read_only
 from knowledge.models import Base
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
@@ -51,8 +51,11 @@ _PRUNE_EVERY = 500
 TOPIC_ALL = "全部"
 TOPICS = (TOPIC_ALL, "创业", "紧缺", "目录", "截止", "政策")
 
-# Outbox states.  "merged": the chat migrated into one that already had this notice queued.
+# Outbox states.  "merged": the chat migrated into one that already had this notice queued;
+# "cancelled": the chat unsubscribed (from the notice's topic) before it was sent.
 PENDING, SENDING, DELIVERED, FAILED, MERGED = "pending", "sending", "delivered", "failed", "merged"
+CANCELLED = "cancelled"
+REQUEST_KEY_MAX_CHARS = 64
 ERROR_MAX_CHARS = 300
 
 
@@ -120,6 +123,11 @@ class Notice(Base):
     created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     send_at: Mapped[datetime] = mapped_column(DateTime)
+    # Who asked for it, once: e.g. ``tg:<chat id>:<message id>`` of a /notify message, so that
+    # the same request handled twice (redelivered, edited, two instances) queues one notice.
+    request_key: Mapped[str | None] = mapped_column(
+        String(REQUEST_KEY_MAX_CHARS), nullable=True, unique=True, index=True
+    )
 
 
 class OutboxMessage(Base):
@@ -175,11 +183,12 @@ class NoticeStatus:
     failed: int
     merged: int
     failures: tuple[tuple[str, int], ...]
+    cancelled: int = 0
 
     @property
     def total(self) -> int:
         """Every outbox row of the notice."""
-        return self.delivered + self.pending + self.failed + self.merged
+        return self.delivered + self.pending + self.failed + self.merged + self.cancelled
 
     @property
     def done(self) -> bool:
@@ -228,6 +237,7 @@ class Store:
         self.engine = engine if engine is not None else make_engine(url)
         ensure_schema(self.engine, auto_upgrade=auto_upgrade)
         self._session = make_sessionmaker(self.engine)
+        self._read = make_sessionmaker(read_only(self.engine))  # never writes (see read_only)
         self._marks = 0
 
     def close(self) -> None:
@@ -248,7 +258,7 @@ class Store:
 
     def get_context(self, chat_id: int) -> dict[str, Any]:
         """Return the chat's saved context (empty when there is none)."""
-        with self._session() as session:
+        with self._read() as session:
             data = session.scalar(select(ChatContext.data).where(ChatContext.chat_id == chat_id))
         if not data:
             return {}
@@ -288,7 +298,7 @@ class Store:
             .order_by(count.desc(), last.desc())
             .limit(limit)
         )
-        with self._session() as session:
+        with self._read() as session:
             return [(text, int(n), seen) for text, n, seen in session.execute(stmt)]
 
     # --- updates already handled -----------------------------------------------------------
@@ -320,25 +330,44 @@ class Store:
 
         Nothing is duplicated: if the new chat already has a context or subscription, that one
         is kept (topics merged), and a notice queued for both is sent to the new chat once.
+        Idempotent and safe to call concurrently (both service messages of a migration, several
+        instances, a deliverer told "migrated"): the old chat's rows are locked first
+        (``SELECT … FOR UPDATE`` on PostgreSQL, the write lock of ``BEGIN IMMEDIATE`` on SQLite),
+        so a second call waits and then finds nothing left to move.
         """
         if old_id == new_id:
             return
         now = utcnow()
         with self._session.begin() as session:
-            old_ctx = session.get(ChatContext, old_id)
+            old_ctx = session.scalar(
+                select(ChatContext).where(ChatContext.chat_id == old_id).with_for_update()
+            )
             if old_ctx is not None:
-                if session.get(ChatContext, new_id) is None:
-                    session.add(ChatContext(chat_id=new_id, data=old_ctx.data, updated_at=now))
+                session.execute(
+                    self._insert(ChatContext)
+                    .values(chat_id=new_id, data=old_ctx.data, updated_at=now)
+                    .on_conflict_do_nothing(index_elements=[ChatContext.chat_id])
+                )
                 session.delete(old_ctx)
             self._migrate_subscription(session, old_id, new_id, now)
 
     def _migrate_subscription(
         self, session: Session, old_id: int, new_id: int, now: datetime
     ) -> None:
-        old = session.scalar(select(Subscription).where(Subscription.chat_id == old_id))
+        # Both rows locked, in id order (no deadlock with a call migrating the other way).
+        subs = {
+            sub.chat_id: sub
+            for sub in session.scalars(
+                select(Subscription)
+                .where(Subscription.chat_id.in_((old_id, new_id)))
+                .order_by(Subscription.id)
+                .with_for_update()
+            )
+        }
+        old = subs.get(old_id)
         if old is None:
             return
-        new = session.scalar(select(Subscription).where(Subscription.chat_id == new_id))
+        new = subs.get(new_id)
         if new is None:
             old.chat_id = new_id
             old.chat_type = "supergroup"
@@ -419,11 +448,25 @@ class Store:
             else:
                 sub.active, sub.inactive_reason = False, "退订"
             sub.updated_at = utcnow()
+            # Notices queued (or scheduled) for what was dropped are not sent any more.
+            dropped = select(OutboxMessage.id).where(
+                OutboxMessage.subscription_id == sub.id, OutboxMessage.state == PENDING
+            )
+            if left and TOPIC_ALL not in left:
+                wanted = select(Notice.id).where(Notice.topic.in_([TOPIC_ALL, *left]))
+                dropped = dropped.where(OutboxMessage.notice_id.not_in(wanted))
+            if not left or TOPIC_ALL not in left:
+                session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(dropped.scalar_subquery()))
+                    .values(state=CANCELLED, last_error="已退订")
+                    .execution_options(synchronize_session=False)
+                )
             return self._info(sub)
 
     def subscription(self, chat_id: int) -> SubscriptionInfo | None:
         """Return the chat's subscription, active or not."""
-        with self._session() as session:
+        with self._read() as session:
             sub = session.scalar(select(Subscription).where(Subscription.chat_id == chat_id))
             return self._info(sub) if sub is not None else None
 
@@ -439,16 +482,22 @@ class Store:
         topic: str = TOPIC_ALL,
         send_at: datetime | None = None,
         created_by: str | None = None,
+        *,
+        request_key: str | None = None,
     ) -> tuple[int, int]:
         """Queue ``text`` for every active subscription of ``topic`` or of 全部.
 
         A notice of topic 全部 goes to every active subscription, whatever its topics.
 
         Returns (notice id, number of outbox rows).  ``send_at`` is naive UTC; rows become
-        deliverable then.
+        deliverable then.  With ``request_key`` (unique per request, ≤ 64 characters) the same
+        request queues one notice however often it is made: a repeat returns the first one's
+        id and rows.
         """
         if not text.strip():
             raise ValueError("notice text is empty")
+        if request_key is not None and len(request_key) > REQUEST_KEY_MAX_CHARS:
+            raise ValueError(f"request_key longer than {REQUEST_KEY_MAX_CHARS} characters")
         now = utcnow()
         send_at = send_at or now
         matches: Any = Subscription.active
@@ -458,11 +507,26 @@ class Store:
                 Subscription.topics.contains(f",{topic},"),
             )
         with self._session.begin() as session:
-            notice = Notice(
-                text=text, topic=topic, created_by=created_by, created_at=now, send_at=send_at
+            notice_id = session.scalar(
+                self._insert(Notice)
+                .values(
+                    text=text,
+                    topic=topic,
+                    created_by=created_by,
+                    created_at=now,
+                    send_at=send_at,
+                    request_key=request_key,
+                )
+                .on_conflict_do_nothing(index_elements=[Notice.request_key])
+                .returning(Notice.id)
             )
-            session.add(notice)
-            session.flush()
+            if notice_id is None:  # this request was queued before (or just now, elsewhere)
+                first = session.scalar(select(Notice.id).where(Notice.request_key == request_key))
+                assert first is not None
+                queued = session.scalar(
+                    select(func.count()).where(OutboxMessage.notice_id == first)
+                )
+                return first, int(queued or 0)
             rows = session.execute(
                 select(Subscription.id, Subscription.chat_id).where(Subscription.active, matches)
             ).all()
@@ -471,7 +535,7 @@ class Store:
                     self._insert(OutboxMessage),
                     [
                         {
-                            "notice_id": notice.id,
+                            "notice_id": notice_id,
                             "subscription_id": sub_id,
                             "chat_id": chat_id,
                             "state": PENDING,
@@ -482,7 +546,7 @@ class Store:
                         for sub_id, chat_id in rows
                     ],
                 )
-            return notice.id, len(rows)
+            return notice_id, len(rows)
 
     def notice_status(self, notice_id: int) -> NoticeStatus | None:
         """Return the delivery counts of one notice."""
@@ -494,7 +558,7 @@ class Store:
         return self._statuses(select(Notice).order_by(Notice.id.desc()).limit(limit))
 
     def _statuses(self, notices_stmt: Any) -> list[NoticeStatus]:
-        with self._session() as session:
+        with self._read() as session:
             notices = list(session.scalars(notices_stmt))
             if not notices:
                 return []
@@ -527,6 +591,7 @@ class Store:
                 failed=counts[n.id].get(FAILED, 0),
                 merged=counts[n.id].get(MERGED, 0),
                 failures=tuple(failures[n.id]),
+                cancelled=counts[n.id].get(CANCELLED, 0),
             )
             for n in notices
         ]
@@ -542,9 +607,23 @@ class Store:
             and_(OutboxMessage.state == PENDING, OutboxMessage.available_at <= now),
             and_(OutboxMessage.state == SENDING, OutboxMessage.lease_until < now),
         )
+        active = select(Subscription.id).where(Subscription.active)
+        # Rows of a subscription that ended (unsubscribed, blocked) while they were queued or
+        # in flight are never sent; cancelled here so that nothing waits for them.
+        ended = (
+            select(OutboxMessage.id)
+            .where(claimable, OutboxMessage.subscription_id.not_in(active))
+            .with_for_update(skip_locked=True)
+        )
+        cancel = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ended.scalar_subquery()))
+            .values(state=CANCELLED, claimed_by=None, last_error="订阅已结束")
+            .execution_options(synchronize_session=False)
+        )
         ids = (
             select(OutboxMessage.id)
-            .where(claimable)
+            .where(claimable, OutboxMessage.subscription_id.in_(active))
             .order_by(OutboxMessage.available_at, OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -563,6 +642,7 @@ class Store:
             .execution_options(synchronize_session=False)
         )
         with self._session.begin() as session:
+            session.execute(cancel)
             claimed = list(session.scalars(claim))
             if not claimed:
                 return []
@@ -685,14 +765,14 @@ class Store:
         Returns the chat id to send to now, or ``None`` when the new chat already has this
         notice (the row was merged; nothing more to send).
         """
-        with self._session() as session:
+        with self._read() as session:
             old_chat = session.scalar(
                 select(OutboxMessage.chat_id).where(self._own(outbox_id, worker))
             )
         if old_chat is None:
             return None
         self.migrate_chat(old_chat, new_chat_id)
-        with self._session() as session:
+        with self._read() as session:
             row = session.get(OutboxMessage, outbox_id)
             if row is None or row.state != SENDING or row.claimed_by != worker:
                 return None
@@ -701,7 +781,7 @@ class Store:
     def next_due(self) -> datetime | None:
         """Return when the next open row becomes claimable (``available_at`` of a pending row,
         ``lease_until`` of one being sent); ``None`` when nothing is open."""
-        with self._session() as session:
+        with self._read() as session:
             due: datetime | None = session.scalar(
                 select(
                     func.min(
@@ -716,7 +796,7 @@ class Store:
 
     def open_count(self) -> int:
         """Return how many rows are pending or being sent."""
-        with self._session() as session:
+        with self._read() as session:
             return int(
                 session.scalar(
                     select(func.count()).where(OutboxMessage.state.in_((PENDING, SENDING)))

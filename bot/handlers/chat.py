@@ -16,7 +16,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.handlers.replies import render, send_html
+from bot.handlers.replies import render, send_html, thread_of
 from bot.keyboards import reply_markup
 from nlp.reply import Reply
 
@@ -73,7 +73,7 @@ async def answer_text(update: Update, context: BotContext, text: str,
     message = update.effective_message
     reply_to = message.message_id if message and chat.type != ChatType.PRIVATE else None
     await send_html(context.bot, chat.id, render(reply), reply_markup(reply.choices, key),
-                    reply_to=reply_to)
+                    reply_to=reply_to, thread_id=thread_of(message))
 
 
 async def on_private_text(update: Update, context: BotContext) -> None:

@@ -13,7 +13,7 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 from bot import texts
 from bot.context import BotContext
 from bot.handlers.chat import answer_text
-from bot.handlers.replies import render, send_html
+from bot.handlers.replies import render, send_html, thread_of
 from bot.keyboards import examples_keyboard
 
 # Command → the engine intent it forces (see Engine.answer).
@@ -25,7 +25,8 @@ async def start(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     await send_html(context.bot, chat.id, html.escape(texts.GREETING),
-                    examples_keyboard(context.services.engine.examples))
+                    examples_keyboard(context.services.engine.examples),
+                    thread_id=thread_of(update.effective_message))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
@@ -33,7 +34,7 @@ async def help_command(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     body = html.escape(texts.HELP_INTRO) + "\n\n" + render(context.services.engine.help_reply())
-    await send_html(context.bot, chat.id, body)
+    await send_html(context.bot, chat.id, body, thread_id=thread_of(update.effective_message))
 
 
 async def lookup(update: Update, context: BotContext) -> None:
@@ -45,7 +46,8 @@ async def lookup(update: Update, context: BotContext) -> None:
     if not query and command in texts.USAGE:
         chat = update.effective_chat
         assert chat is not None
-        await send_html(context.bot, chat.id, html.escape(texts.USAGE[command]))
+        await send_html(context.bot, chat.id, html.escape(texts.USAGE[command]),
+                        thread_id=thread_of(message))
         return
     await answer_text(update, context, query or "创业培训", intent=LOOKUPS[command])
 
@@ -54,7 +56,8 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     """Point to /help for a command the bot does not have."""
     chat = update.effective_chat
     assert chat is not None
-    await send_html(context.bot, chat.id, html.escape(texts.UNKNOWN_COMMAND))
+    await send_html(context.bot, chat.id, html.escape(texts.UNKNOWN_COMMAND),
+                    thread_id=thread_of(update.effective_message))
 
 
 async def set_command_menu(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -65,11 +68,16 @@ async def set_command_menu(application: Application[Any, Any, Any, Any, Any, Any
         logging.getLogger(__name__).warning("setMyCommands failed: %s", error)
 
 
+# Commands are new messages only: PTB's default also fires on an edited message (and channel
+# posts), which would answer (or act) again and slip past the flood guard.
+NEW_MESSAGE = filters.UpdateType.MESSAGE
+
+
 def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:
     """Add the command handlers (unknown private commands last)."""
-    application.add_handler(CommandHandler("start", start))
-    application.add_handler(CommandHandler("help", help_command))
-    application.add_handler(CommandHandler(list(LOOKUPS), lookup))
+    application.add_handler(CommandHandler("start", start, filters=NEW_MESSAGE))
+    application.add_handler(CommandHandler("help", help_command, filters=NEW_MESSAGE))
+    application.add_handler(CommandHandler(list(LOOKUPS), lookup, filters=NEW_MESSAGE))
 
 
 def register_fallback(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:

@@ -1,12 +1,12 @@
 """Groups: answer only what is addressed to the bot (@mention, a reply to it, a command).
 
-Commands are answered by their own handlers everywhere.  A group upgraded to a supergroup
-(``migrate_to_chat_id``) keeps its stored context under the new id.
+Commands are answered by their own handlers everywhere.  A group upgraded to a supergroup keeps
+its stored context and subscription under the new id: ``bot.notify_handlers.follow_migration``,
+the one migration handler, moves both.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from typing import Any
@@ -69,23 +69,8 @@ async def on_group_question(update: Update, context: BotContext) -> None:
         await answer_text(update, context, text)
 
 
-async def on_migration(update: Update, context: BotContext) -> None:
-    """Move the stored context of a group to its new supergroup id."""
-    message = update.message
-    assert message is not None
-    if message.migrate_to_chat_id:
-        old_id, new_id = message.chat_id, message.migrate_to_chat_id
-    elif message.migrate_from_chat_id:
-        old_id, new_id = message.migrate_from_chat_id, message.chat_id
-    else:
-        return
-    await asyncio.to_thread(context.services.store.migrate_chat, old_id, new_id)
-    logger.info("group %s migrated to supergroup %s", old_id, new_id)
-
-
 def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:
-    """Follow migrations; answer addressed group messages; stay silent otherwise."""
-    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migration))
+    """Answer addressed group messages; stay silent otherwise."""
     application.add_handler(MessageHandler(
         filters.UpdateType.MESSAGE & filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND
         & ADDRESSED_TO_BOT,

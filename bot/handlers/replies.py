@@ -1,7 +1,8 @@
 """Sending a reply: split into messages, keyboard under the last, plain text if HTML fails.
 
 A reply never fails because of formatting: when Telegram answers "can't parse entities" the same
-text goes again without markup.
+text goes again without markup.  A reply to a message in a forum topic goes to that topic, every
+part of it (``thread_id``, see :func:`thread_of`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,13 @@ def render(reply: Reply) -> str:
     return html.escape(texts.PICK_ONE if reply.choices else texts.EMPTY_REPLY)
 
 
+def thread_of(message: Message | None) -> int | None:
+    """The forum topic ``message`` is in (None outside topics, or for a reply chain)."""
+    if message is None or not message.is_topic_message:
+        return None
+    return message.message_thread_id
+
+
 def is_parse_error(error: BadRequest) -> bool:
     """Whether Telegram rejected the markup (not the request)."""
     return "can't parse entities" in error.message.lower()
@@ -45,14 +53,17 @@ async def send_html(
     markup: InlineKeyboardMarkup | None = None,
     *,
     reply_to: int | None = None,
+    thread_id: int | None = None,
 ) -> Message | None:
-    """Send ``html_text`` as one or more messages; the keyboard goes under the last one."""
+    """Send ``html_text`` as one or more messages; the keyboard goes under the last one.
+
+    The first part replies to ``reply_to``; every part goes to forum topic ``thread_id``."""
     parts = split_html(html_text)
     last = None
     for index, part in enumerate(parts):
         is_last = index == len(parts) - 1
         last = await _send_part(bot, chat_id, part, markup if is_last else None,
-                                reply_to if index == 0 else None)
+                                reply_to if index == 0 else None, thread_id)
     return last
 
 
@@ -62,11 +73,13 @@ async def _send_part(
     part: str,
     markup: InlineKeyboardMarkup | None,
     reply_to: int | None,
+    thread_id: int | None,
 ) -> Message:
     reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
     try:
         return await bot.send_message(chat_id, part, parse_mode=ParseMode.HTML,
-                                      reply_markup=markup, reply_parameters=reply)
+                                      reply_markup=markup, reply_parameters=reply,
+                                      message_thread_id=thread_id)
     except BadRequest as error:
         if not is_parse_error(error):
             raise
@@ -76,7 +89,8 @@ async def _send_part(
     for index, text in enumerate(plain):
         message = await bot.send_message(
             chat_id, text, parse_mode=None, reply_parameters=reply if index == 0 else None,
-            reply_markup=markup if index == len(plain) - 1 else None)
+            reply_markup=markup if index == len(plain) - 1 else None,
+            message_thread_id=thread_id)
     assert message is not None
     return message
 
@@ -96,10 +110,12 @@ async def edit_html(
             return
         # Too old, deleted, inaccessible: answer below it instead.
         logger.info("could not edit message (%s); sending a new one", error)
-        await send_html(message.get_bot(), message.chat_id, html_text, markup)
+        await send_html(message.get_bot(), message.chat_id, html_text, markup,
+                        thread_id=thread_of(message))
         return
     if len(parts) > 1:
-        await send_html(message.get_bot(), message.chat_id, "\n".join(parts[1:]), markup)
+        await send_html(message.get_bot(), message.chat_id, "\n".join(parts[1:]), markup,
+                        thread_id=thread_of(message))
 
 
 async def _edit_part(message: Message, part: str, markup: InlineKeyboardMarkup | None) -> None:

@@ -45,6 +45,9 @@ def test_private_question_gets_the_figure(served: tuple[FakeTelegram, BotProcess
     fake, _ = served
     fake.push_message(10, "焊工技师补贴多少")
     assert "3850" in _answers(fake, 10)[0].text
+    # Only the update types some handler acts on are requested (no edits, reactions…).
+    assert fake.calls("getUpdates")[-1].params["allowed_updates"] == [
+        "message", "callback_query", "inline_query"]
 
 
 def test_start_greets_with_example_buttons(served: tuple[FakeTelegram, BotProcess]) -> None:
@@ -139,6 +142,7 @@ def test_webhook_checks_the_secret_token(fake_telegram: FakeTelegram, tmp_path: 
     set_webhook = fake_telegram.calls("setWebhook")[-1]
     secret = set_webhook.params["secret_token"]
     assert set_webhook.params["url"] == url
+    assert set_webhook.params["allowed_updates"] == ["message", "callback_query", "inline_query"]
     if configured_secret:
         assert secret == configured_secret
     update = fake_telegram.message_update(30, "焊工技师补贴多少")

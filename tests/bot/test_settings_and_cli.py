@@ -35,6 +35,22 @@ def test_settings_from_env() -> None:
     assert len(generated.webhook_secret) >= 32
 
 
+def test_delivery_settings_are_read_with_the_others() -> None:
+    """SKILLBOT_DELIVERY / SKILLBOT_NOTIFY_RATE / SKILLBOT_DELIVERY_INTERVAL live in Settings;
+    the notice feature takes them from there, never from os.environ itself."""
+    from bot.notify_handlers import NotifySettings
+
+    default = Settings.from_env({"TELEGRAM_BOT_TOKEN": GOOD})
+    assert (default.delivery, default.notify_rate, default.delivery_interval) == (True, 30.0, 2.0)
+    s = Settings.from_env({"TELEGRAM_BOT_TOKEN": GOOD, "SKILLBOT_DELIVERY": "off",
+                           "SKILLBOT_NOTIFY_RATE": "7.5", "SKILLBOT_DELIVERY_INTERVAL": "0.5",
+                           "SKILLBOT_ADMINS": "9"})
+    assert (s.delivery, s.notify_rate, s.delivery_interval) == (False, 7.5, 0.5)
+    assert NotifySettings.from_settings(s) == NotifySettings(frozenset({9}), False, 7.5, 0.5)
+    with pytest.raises(SettingsError, match="SKILLBOT_NOTIFY_RATE"):
+        Settings.from_env({"TELEGRAM_BOT_TOKEN": GOOD, "SKILLBOT_NOTIFY_RATE": "0"})
+
+
 @pytest.mark.parametrize("env", [
     {},
     {"TELEGRAM_BOT_TOKEN": "123:short"},
@@ -42,6 +58,12 @@ def test_settings_from_env() -> None:
     {"TELEGRAM_BOT_TOKEN": GOOD, "SKILLBOT_ADMINS": "alice"},
     {"TELEGRAM_BOT_TOKEN": GOOD, "TELEGRAM_API_BASE_URL": "127.0.0.1:8081"},
     {"TELEGRAM_BOT_TOKEN": GOOD, "TELEGRAM_WEBHOOK_SECRET": "has space"},
+    {"TELEGRAM_BOT_TOKEN": GOOD, "SKILLBOT_NOTIFY_RATE": "0"},
+    {"TELEGRAM_BOT_TOKEN": GOOD, "SKILLBOT_NOTIFY_RATE": "-5"},
+    {"TELEGRAM_BOT_TOKEN": GOOD, "SKILLBOT_NOTIFY_RATE": "fast"},
+    {"TELEGRAM_BOT_TOKEN": GOOD, "SKILLBOT_NOTIFY_RATE": "nan"},
+    {"TELEGRAM_BOT_TOKEN": GOOD, "SKILLBOT_DELIVERY_INTERVAL": "0"},
+    {"TELEGRAM_BOT_TOKEN": GOOD, "SKILLBOT_DELIVERY": "maybe"},
 ])
 def test_bad_settings_are_refused_without_echoing_the_token(env: dict[str, str]) -> None:
     with pytest.raises(SettingsError) as error:

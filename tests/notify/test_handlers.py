@@ -125,3 +125,33 @@ async def test_job_queue_delivers_queued_notices(
     assert {c.chat_id for c in calls} == {GROUP, 55}
     status = store.recent_notices()[0]
     assert status.delivered == 2
+
+
+async def test_notify_body_may_start_on_the_next_line(
+    app: Any, fake: FakeTelegram, store: Store
+) -> None:
+    store.subscribe(GROUP, "group", ["创业"])
+    reply = await _send(app, fake, STAFF, "/notify\n3月1日起报名，详见附件")
+    assert "已排队：1 个订阅（主题 全部）" in reply
+    reply = await _send(app, fake, STAFF, "/notify 创业\n申报开始\n第二行")
+    assert "主题 创业" in reply
+    assert [(s.topic, s.text) for s in store.recent_notices()] == [
+        ("创业", "申报开始\n第二行"), ("全部", "3月1日起报名，详见附件")]
+
+
+async def test_long_replies_are_split_and_edits_are_not_commands(
+    app: Any, fake: FakeTelegram, store: Store
+) -> None:
+    reply = await _send(app, fake, 56, "/subscribe " + "&" * 4080)
+    replies = fake.calls("sendMessage", chat_id=56)
+    assert len(replies) >= 2 and all(c.status == 200 for c in replies)
+    assert "不认识的主题" in reply and reply.count("&") >= 4080
+    store.subscribe(GROUP, "group")
+    update = fake.push_message(STAFF, "/notify 明天截止")
+    await app.process_update(Update.de_json(update, app.bot))
+    edited = {"update_id": update["update_id"] + 1000,
+              "edited_message": {**update["message"], "edit_date": update["message"]["date"] + 1,
+                                 "text": "/notify 后天截止"}}
+    await app.process_update(Update.de_json(edited, app.bot))
+    assert [s.text for s in store.recent_notices()] == ["明天截止"]
+    assert len(fake.calls("sendMessage", chat_id=STAFF)) == 1

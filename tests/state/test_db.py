@@ -131,3 +131,26 @@ def test_in_memory_sqlite_is_one_database_for_every_thread() -> None:
     with ThreadPoolExecutor(1) as pool:
         assert pool.submit(store.get_context, 1).result() == {"entry": "焊工"}
     store.close()
+
+
+def test_sqlite_reads_do_not_wait_for_a_writer(database_url: str) -> None:
+    """Only writing transactions take SQLite's write lock (BEGIN IMMEDIATE); a read while
+    another connection holds it answers at once instead of waiting out the busy timeout."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from knowledge.state import Store
+
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's locking only")
+    store = Store(database_url)
+    store.save_context(1, {"entry": "焊工"})
+    writer = store.engine.connect()
+    writer.begin()  # BEGIN IMMEDIATE: holds the write lock
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            assert pool.submit(store.get_context, 1).result(timeout=3) == {"entry": "焊工"}
+            assert pool.submit(store.open_count).result(timeout=3) == 0
+    finally:
+        writer.rollback()
+        writer.close()
+        store.close()

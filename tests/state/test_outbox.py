@@ -5,9 +5,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from knowledge.state import OutboxMessage, Store, utcnow
+from knowledge.state import OutboxMessage, Store, Subscription, utcnow
 
 LEASE = timedelta(minutes=2)
 
@@ -82,3 +82,48 @@ def test_scheduled_notice_waits_for_its_time(store: Store) -> None:
     assert store.claim_outbox("w", 10, LEASE) == []
     due = store.next_due()
     assert due is not None and due > utcnow()
+
+
+def test_unsubscribing_cancels_what_was_queued_for_the_dropped_topics(store: Store) -> None:
+    """Queued and scheduled notices of a dropped topic (or of every topic, on a full
+    /unsubscribe) are not sent; notices for what is still subscribed are."""
+    store.subscribe(-1, "group", ["创业", "紧缺"])
+    store.subscribe(-2, "group")
+    startup, _ = store.queue_notice("创业", "创业")
+    shortage, _ = store.queue_notice("紧缺", "紧缺")
+    everyone, _ = store.queue_notice("全部", "全部")
+    later, _ = store.queue_notice("明天", "创业", send_at=utcnow() + timedelta(hours=1))
+    store.unsubscribe(-1, ["创业"])
+    assert {(m.chat_id, m.text) for m in store.claim_outbox("w", 50, LEASE) if m.chat_id == -1} \
+        == {(-1, "紧缺"), (-1, "全部")}
+    status = store.notice_status(later)
+    assert status is not None and (status.pending, status.cancelled) == (1, 1)  # -2 still gets it
+    store.subscribe(-3, "group")
+    last, _ = store.queue_notice("再一条", "全部")
+    store.unsubscribe(-3)
+    assert sorted(m.chat_id for m in store.claim_outbox("w", 50, LEASE)) == [-2, -1]
+    status = store.notice_status(last)
+    assert status is not None and (status.pending, status.cancelled, status.total) == (2, 1, 3)
+    assert store.notice_status(startup).cancelled == 1  # type: ignore[union-attr]
+    assert store.notice_status(shortage).cancelled == 0  # type: ignore[union-attr]
+    assert store.notice_status(everyone).cancelled == 0  # type: ignore[union-attr]
+
+
+def test_rows_of_an_ended_subscription_are_never_claimed(store: Store) -> None:
+    """A row claimed before its chat unsubscribed, whose claimer then died, is not sent when
+    its lease ends, and nothing waits for it."""
+    _queue(store, 2)
+    claimed = store.claim_outbox("dead", 10, timedelta(seconds=-1))  # lease already over
+    assert len(claimed) == 2
+    with store._session.begin() as session:
+        session.execute(update(Subscription).where(Subscription.chat_id == -1).values(
+            active=False))
+    assert [m.chat_id for m in store.claim_outbox("w", 10, LEASE)] == [-2]
+    store.record_delivered(store_claimed_id(store, -2), "w", 1)
+    assert store.next_due() is None and store.open_count() == 0
+
+
+def store_claimed_id(store: Store, chat_id: int) -> int:
+    with store._session() as session:
+        return int(session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.chat_id == chat_id)) or 0)

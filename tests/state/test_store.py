@@ -11,6 +11,7 @@ from knowledge.state import (
     QUESTION_MAX_CHARS,
     OutboxMessage,
     ProcessedUpdate,
+    Notice,
     QuestionLog,
     Store,
     utcnow,
@@ -170,3 +171,55 @@ def test_migrate_chat_into_a_subscribed_chat_keeps_one_of_everything(store: Stor
     assert chats == {SUPERGROUP}
     status = store.notice_status(both)
     assert status is not None and (status.pending, status.merged) == (1, 1)
+
+
+def test_concurrent_migrations_of_one_chat_move_it_once(store: Store, second_store: Store) -> None:
+    """Both service messages of a migration, on two instances, call migrate_chat at the same
+    moment: no IntegrityError, one context, one subscription, one copy of each notice."""
+    import threading
+
+    for n in range(8):
+        old, new = -(5000 + n), -(1_000_000_005_000 + n)
+        store.save_context(old, {"entry": "焊工", "n": n})
+        store.subscribe(old, "group", ["创业"])
+        store.queue_notice(f"n{n}", "创业")
+        if n % 2:  # the bot already knew the supergroup
+            store.subscribe(new, "supergroup", ["紧缺"])
+        barrier = threading.Barrier(4)
+
+        def migrate(s: Store, old: int = old, new: int = new,
+                    barrier: threading.Barrier = barrier) -> None:
+            barrier.wait(10)
+            s.migrate_chat(old, new)
+
+        with ThreadPoolExecutor(4) as pool:
+            for result in [pool.submit(migrate, (store, second_store)[i % 2]) for i in range(4)]:
+                result.result()
+        assert store.get_context(old) == {}
+        assert store.get_context(new) == {"entry": "焊工", "n": n}
+        sub = store.subscription(new)
+        assert sub is not None and sub.active and "创业" in sub.topics
+        with store._session() as session:
+            rows = session.execute(
+                select(OutboxMessage.chat_id, OutboxMessage.state)
+                .join(Notice, Notice.id == OutboxMessage.notice_id)
+                .where(Notice.text == f"n{n}", OutboxMessage.chat_id.in_((old, new)),
+                       OutboxMessage.state == "pending")
+            ).all()
+        assert rows == [(new, "pending")]
+
+
+def test_the_same_request_queues_one_notice(store: Store, second_store: Store) -> None:
+    """/notify handled twice (redelivered, edited, two instances): one notice, same answer."""
+    store.subscribe(-100, "group")
+    first = store.queue_notice("3月1日截止", request_key="tg:7:42")
+    again = second_store.queue_notice("3月2日截止", request_key="tg:7:42")
+    assert first == again and first[1] == 1
+    other = store.queue_notice("3月1日截止", request_key="tg:7:43")
+    assert other[0] != first[0]
+    assert [s.text for s in store.recent_notices()] == ["3月1日截止", "3月1日截止"]
+    with ThreadPoolExecutor(4) as pool:
+        results = set(pool.map(
+            lambda i: (store, second_store)[i % 2].queue_notice("x", request_key="tg:7:44"),
+            range(8)))
+    assert len(results) == 1 and len(store.recent_notices(10)) == 3

@@ -763,6 +763,9 @@ class FakeTelegram:
             "chat": _chat(chat_id, _chat_type(chat_id)), "from": self.bot_user,
         }
         message.update(self._rendered(params))
+        if params.get("message_thread_id"):  # sent into a forum topic
+            message["message_thread_id"] = params["message_thread_id"]
+            message["is_topic_message"] = True
         reply_to = (params.get("reply_parameters") or {}).get("message_id") or params.get(
             "reply_to_message_id")
         with self._lock:
