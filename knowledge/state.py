@@ -35,6 +35,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from knowledge.db import ensure_schema, make_engine, make_sessionmaker, read_only
@@ -414,25 +415,37 @@ class Store:
     ) -> SubscriptionInfo:
         """Subscribe a chat to ``topics`` (default 全部), adding to what it already has."""
         wanted = set(topics) or {TOPIC_ALL}
-        now = utcnow()
-        with self._session.begin() as session:
-            sub = session.scalar(select(Subscription).where(Subscription.chat_id == chat_id))
-            if sub is None:
-                sub = Subscription(
-                    chat_id=chat_id,
-                    chat_type=chat_type,
-                    topics=_topics_column(wanted),
-                    active=True,
-                    created_at=now,
-                    updated_at=now,
-                )
-                session.add(sub)
-            else:
-                kept = set(_topics_of(sub.topics)) if sub.active else set()
-                sub.topics = _topics_column(kept | wanted)
-                sub.chat_type, sub.active, sub.inactive_reason = chat_type, True, None
-                sub.updated_at = now
-            return self._info(sub)
+        for attempt in (1, 2):
+            now = utcnow()
+            try:
+                with self._session.begin() as session:
+                    sub = session.scalar(
+                        select(Subscription)
+                        .where(Subscription.chat_id == chat_id)
+                        .with_for_update()
+                    )
+                    if sub is None:
+                        sub = Subscription(
+                            chat_id=chat_id,
+                            chat_type=chat_type,
+                            topics=_topics_column(wanted),
+                            active=True,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                        session.add(sub)
+                    else:
+                        kept = set(_topics_of(sub.topics)) if sub.active else set()
+                        sub.topics = _topics_column(kept | wanted)
+                        sub.chat_type, sub.active, sub.inactive_reason = chat_type, True, None
+                        sub.updated_at = now
+                    session.flush()
+                    return self._info(sub)
+            except IntegrityError:
+                # another instance created the row first: merge the topics into it instead
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def unsubscribe(
         self, chat_id: int, topics: list[str] | tuple[str, ...] = ()

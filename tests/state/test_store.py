@@ -223,3 +223,27 @@ def test_the_same_request_queues_one_notice(store: Store, second_store: Store) -
             lambda i: (store, second_store)[i % 2].queue_notice("x", request_key="tg:7:44"),
             range(8)))
     assert len(results) == 1 and len(store.recent_notices(10)) == 3
+
+
+def test_concurrent_first_subscriptions_of_one_chat_merge(store: Store, second_store: Store) -> None:
+    """Two instances handle the first /subscribe of a new group at the same moment."""
+    import threading
+
+    for n in range(6):
+        chat = -(7000 + n)
+        barrier = threading.Barrier(4)
+
+        def subscribe(s: Store, topic: str, chat: int = chat,
+                      barrier: threading.Barrier = barrier) -> None:
+            barrier.wait(10)
+            s.subscribe(chat, "group", [topic])
+
+        topics = ["创业", "紧缺", "目录", "政策"]
+        with ThreadPoolExecutor(4) as pool:
+            futures = [pool.submit(subscribe, (store, second_store)[i % 2], topics[i])
+                       for i in range(4)]
+            for future in futures:
+                future.result()
+        sub = store.subscription(chat)
+        assert sub is not None and sub.active
+        assert set(sub.topics) == set(topics)
