@@ -44,6 +44,7 @@ POLICY_INTENTS = (
     "basis",
     "platform",
     "classification",
+    "silent",
 )
 ACCEPT_SCORE = (
     80  # fuzzy: answer (saying what was assumed) only above this and with a clear margin
@@ -550,6 +551,18 @@ class Engine:
             if "local" in q.code_notes.values() or "个性化" in q.text or "地方" in q.text:
                 return a.local_code(None, q.city, q.ordinal)
             return a.entrepreneurship_overview()
+        if intent == "silent":  # 怎么报名 / 什么时候到账: not in the notice — say so, do not guess
+            contacts = a.k.clause("contacts")["text"]
+            return Block(
+                "通知没有规定这一点",
+                [
+                    "本通知只规定补贴项目、标准、目录和相关要求，没有写报名、申领流程、材料、"
+                    "发放时间或机构名单",
+                    "请咨询当地人力资源社会保障部门",
+                    f"通知的{contacts}",
+                ],
+                "淮人社发〔2024〕22号",
+            )
         if intent == "thanks":
             return Block("不客气！还有问题可以随时问我。")
         if intent in ("help", "greeting"):

@@ -599,3 +599,11 @@ def test_an_old_button_answers_its_own_question_not_the_latest(engine):
 ])
 def test_fourth_held_out_style_battery(ask, question, expect):
     assert expect in ask(question)
+
+
+@pytest.mark.parametrize("question", ["补贴什么时候到账", "怎么报名", "申领补贴需要什么材料"])
+def test_what_the_notice_does_not_say_is_said_and_not_guessed(engine, question):
+    reply = engine.answer(question)
+    assert reply.blocks[0].headline == "通知没有规定这一点"
+    assert "人力资源社会保障部门" in reply.text()
+    assert "元/人" not in reply.text()
