@@ -286,8 +286,17 @@ class Engine:
         if not q.targets and not q.unknown_codes and not (q.city and _wants_local(q)):
             needs_target = not policy
             content = self.index.content_words(q.text_rest) if needs_target and q.text_rest else []
+            phrase = "".join(content)
+            occupation = (
+                _looks_like_occupation(phrase) or phrase[-1:] in self.lexicon.typo_suffixes
+            )
+            about = self._clauses_about(content) if content else []
+            if about and not occupation:
+                # 线上培训需要人脸识别吗: the words are the notice's own, in one of its clauses
+                blocks = [self.a.clause(clause_id) for clause_id in about]
+                return Reply(blocks, context=_clean_context({**ctx, "policy": []}))
             if content:
-                found = self._fuzzy(content)
+                found = self._fuzzy(content, occupation=occupation)
                 if isinstance(found, Reply):
                     found.context = ctx
                     return found
@@ -599,7 +608,25 @@ class Engine:
             return a.clause("employee_upgrade")
         return None
 
-    def _fuzzy(self, words: list[str], *, listed: bool = True) -> tuple[str, str] | Reply:
+    def _clauses_about(self, words: list[str]) -> list[str]:
+        """Clauses of the notice that use the question's own words (人脸识别, 挂课, 公示…)."""
+        scores: dict[str, int] = {}
+        for clause_id, clause in self.k.rules["clauses"].items():
+            text = clause["text"]
+            score = 0
+            for word in (w for w in words if len(w) >= 2):
+                if word in text:
+                    score += 2 * len(word)
+                else:
+                    score += sum(1 for i in range(len(word) - 1) if word[i : i + 2] in text)
+            if score >= 4:
+                scores[clause_id] = score
+        best = sorted(scores, key=lambda c: -scores[c])
+        return [c for c in best[:2] if scores[c] * 2 >= scores[best[0]]]
+
+    def _fuzzy(
+        self, words: list[str], *, listed: bool = True, occupation: bool = True
+    ) -> tuple[str, str] | Reply:
         """Answer for the closest entry when it is clearly a typo; otherwise say "未找到".
 
         ``listed=False``: the phrase is known not to be in the catalogue (宠物美容师).
@@ -607,6 +634,8 @@ class Engine:
         phrase = "".join(words)
         if not listed:
             return self._not_found(phrase, self.index.fuzzy(phrase, loose=True))
+        if not occupation:
+            return self._not_found(phrase, self.index.fuzzy(phrase), occupation=False)
         fixed = phrase[:-1] + self.lexicon.typo_suffixes.get(phrase[-1:], phrase[-1:])
         found = self.index.terms.get(fixed) if fixed != phrase else None
         if found and len(found[0]) == 1:  # 炼钢公 → 炼钢工: a same-sounding last character
@@ -626,21 +655,35 @@ class Engine:
                 best += self.index.fuzzy(word)
         return self._not_found(phrase, best)
 
-    def _not_found(self, phrase: str, best: list[tuple[str, float, tuple[str, ...]]]) -> Reply:
+    def _not_found(
+        self,
+        phrase: str,
+        best: list[tuple[str, float, tuple[str, ...]]],
+        *,
+        occupation: bool = True,
+    ) -> Reply:
         best = sorted((r for r in best if NOT_LISTED not in r[2]), key=lambda r: -r[1])
         suggestions: list[str] = []
         for _, score, keys in best:
             for key in keys:
                 if score >= SUGGEST_SCORE and key not in suggestions:
                     suggestions.append(key)
-        lines = [
-            "《淮安市2024年政府补贴性职业技能培训职业（工种）指导目录》（附件2）中没有收录它，"
-            "无法给出补贴标准，请核对名称或咨询当地人社部门"
-        ]
+        if occupation:
+            headline = f"未找到「{phrase}」"
+            lines = [
+                "《淮安市2024年政府补贴性职业技能培训职业（工种）指导目录》（附件2）中没有收录它，"
+                "无法给出补贴标准，请核对名称或咨询当地人社部门"
+            ]
+        else:  # 补贴打到哪张卡: not a job — the notice simply does not say
+            headline = f"未找到关于「{phrase}」的规定"
+            lines = [
+                "本通知（含附件目录）没有写到这一点；请咨询当地人力资源社会保障部门",
+                "通知的" + self.k.clause("contacts")["text"],
+            ]
         if suggestions:
             lines.append("最接近的条目：" + "、".join(self.a.label(k) for k in suggestions[:3]))
         return Reply(
-            [Block(f"未找到「{phrase}」", lines, "附件2")],
+            [Block(headline, lines, "附件2" if occupation else "淮人社发〔2024〕22号")],
             choices=[Choice(self.a.label(k)[:30], _pick(k, [], None)) for k in suggestions[:3]],
             understood=False,
         )
@@ -710,6 +753,31 @@ class Engine:
             Choice(self.a.levels[lv].split("（")[0], _pick(q.targets[0], intents, lv, verb="lv"))
             for lv in ("L1", "L2", "L3", "L4", "L5")
         ]
+
+
+_JOB_ENDINGS = (
+    "工",
+    "员",
+    "师",
+    "手",
+    "匠",
+    "人",
+    "司机",
+    "家",
+    "长",
+    "生",
+    "嫂",
+    "姐",
+    "娘",
+    "傅",
+)
+
+
+def _looks_like_occupation(phrase: str) -> bool:
+    """宇航员, 木匠, 入殓师 name jobs; 到账, 人脸识别 do not."""
+    if phrase.endswith(("人员", "人士")):  # 退休人员, 外地人员: people, not a job title
+        return False
+    return phrase.endswith(_JOB_ENDINGS) or bool(re.search(r"[a-z]", phrase))
 
 
 def _pick(key: str, intents: list[str], level: str | None, verb: str = "pick") -> str:
