@@ -53,7 +53,7 @@ ACCEPT_MARGIN = 5
 SUGGEST_SCORE = 45
 _ORDER_WORDS = re.compile(r"先|再|然后|之后|以后|后来|后参加|参加过|上过|学过|读过|之前|已经")
 _COMPARE_WORDS = re.compile(r"比|哪个多|哪个高|哪个少|差多少|区别|一样吗|相同吗|分别")
-_AGAIN_WORDS = re.compile(r"两次|第二次|再次|重复|又参加|再参加一次|二次")
+_AGAIN_WORDS = re.compile(r"两次|第二次|再次|重复|又参加|再参加一次|二次|再上一次|又上|上过一次|参加过一次")
 _PAYLOAD = re.compile(r"(pick|lv|ex):([0-9A-Za-z:|\-\u4e00-\u9fff]{1,50})")
 _CODE_OF = {
     "subsidy": "s",
@@ -284,13 +284,14 @@ class Engine:
         target_intents = [i for i in q.intents if i in TARGET_INTENTS]
         policy = [i for i in q.intents if i in POLICY_INTENTS]
         if not q.targets and not q.unknown_codes and not (q.city and _wants_local(q)):
-            needs_target = not policy
+            # 专项 / 培训合格证书 say what kind of entry is meant; they do not replace the entry
+            needs_target = not [p for p in policy if p not in _KIND_WORDS]
             content = self.index.content_words(q.text_rest) if needs_target and q.text_rest else []
             phrase = "".join(content)
             occupation = (
                 _looks_like_occupation(phrase) or phrase[-1:] in self.lexicon.typo_suffixes
             )
-            about = self._clauses_about(content) if content else []
+            about = self._clauses_about(content) if content and not policy else []
             if about and not occupation:
                 # 线上培训需要人脸识别吗: the words are the notice's own, in one of its clauses
                 blocks = [self.a.clause(clause_id) for clause_id in about]
@@ -611,16 +612,16 @@ class Engine:
     def _clauses_about(self, words: list[str]) -> list[str]:
         """Clauses of the notice that use the question's own words (人脸识别, 挂课, 公示…)."""
         scores: dict[str, int] = {}
+        words = [w for w in words if len(w) >= 2]
         for clause_id, clause in self.k.rules["clauses"].items():
             text = clause["text"]
-            score = 0
-            for word in (w for w in words if len(w) >= 2):
-                if word in text:
-                    score += 2 * len(word)
-                else:
-                    score += sum(1 for i in range(len(word) - 1) if word[i : i + 2] in text)
-            if score >= 4:
-                scores[clause_id] = score
+            found = [w for w in words if w in text]
+            # most of the question's words, or a long one, must be the clause's own words
+            covered = len(found) * 2 > len(words) or (
+                len(found) * 2 == len(words) and max(map(len, found), default=0) >= 4
+            )
+            if covered:
+                scores[clause_id] = sum(len(w) for w in found)
         best = sorted(scores, key=lambda c: -scores[c])
         return [c for c in best[:2] if scores[c] * 2 >= scores[best[0]]]
 
@@ -755,6 +756,7 @@ class Engine:
         ]
 
 
+_KIND_WORDS = ("special", "certificate", "thanks", "greeting")
 _JOB_ENDINGS = (
     "工",
     "员",

@@ -149,8 +149,10 @@ def parse(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex) -
     if m:
         q.category = m.group(1).upper()
     for phrase, category in _CATEGORY_WORDS.items():  # 附件1备注1: 生活服务类 is C
-        if phrase in masked:
+        start = masked.find(phrase)
+        if start >= 0:
             q.category = category
+            blank(start, start + len(phrase))
     m = _STARS.search(masked)
     if m:
         q.stars = cn_number(m.group(1))
