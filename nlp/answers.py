@@ -471,8 +471,16 @@ class Answers:
         return Block("职业资格/职业技能等级证书最低课时：", lines, "附件1")
 
     def notice(self) -> Block:
+        rules = self.k.rules
         return Block(
-            f"{self.k.rules['notice']}", [self.k.rules["title"], "自2024年1月1日起实施"], "通知"
+            f"{rules['notice']}",
+            [
+                rules["title"],
+                f"主送：{rules['addressees']}",
+                rules["publication"],
+                "自2024年1月1日起实施",
+            ],
+            "通知",
         )
 
     def claims(self, used: int | None, asked: int | None = None) -> Block:
@@ -498,8 +506,9 @@ class Answers:
     def marks(self) -> Block:
         pct = int(self.p["online_max_percent"])
         c = self.k.clause("marks")
+        online = self.k.clause("online")["text"]
         return Block(
             f"带“*”的职业（工种）线上培训课时可超过总课时数的{pct}%；不带“*”的原则上不超过{pct}%",
-            [c["text"]],
+            [online, c["text"]],
             "通知第四条；附件2",
         )

@@ -44,6 +44,7 @@ POLICY_INTENTS = (
     "basis",
     "platform",
     "classification",
+    "catalogues",
     "silent",
 )
 ACCEPT_SCORE = (
@@ -53,7 +54,9 @@ ACCEPT_MARGIN = 5
 SUGGEST_SCORE = 45
 _ORDER_WORDS = re.compile(r"先|再|然后|之后|以后|后来|后参加|参加过|上过|学过|读过|之前|已经")
 _COMPARE_WORDS = re.compile(r"比|哪个多|哪个高|哪个少|差多少|区别|一样吗|相同吗|分别")
-_AGAIN_WORDS = re.compile(r"两次|第二次|再次|重复|又参加|再参加一次|二次|再上一次|又上|上过一次|参加过一次")
+_AGAIN_WORDS = re.compile(
+    r"两次|第二次|再次|重复|又参加|再参加一次|二次|再上一次|又上|上过一次|参加过一次"
+)
 _PAYLOAD = re.compile(r"(pick|lv|ex):([0-9A-Za-z:|\-\u4e00-\u9fff]{1,50})")
 _CODE_OF = {
     "subsidy": "s",
@@ -295,7 +298,10 @@ class Engine:
             if about and not occupation:
                 # 线上培训需要人脸识别吗: the words are the notice's own, in one of its clauses
                 blocks = [self.a.clause(clause_id) for clause_id in about]
-                return Reply(blocks, context=_clean_context({**ctx, "policy": []}))
+                topic = {"intents": target_intents or ctx.get("intents", []), "policy": []}
+                return Reply(blocks, context=_clean_context({**ctx, **topic}))
+            if content and not occupation and "online" in target_intents:
+                content = []  # 没有星号的工种线上课时有什么限制: the general rule is the answer
             if content:
                 found = self._fuzzy(content, occupation=occupation)
                 if isinstance(found, Reply):
@@ -517,7 +523,10 @@ class Engine:
         a = self.a
         if intent == "categories" and q.category and "subsidy" in q.intents:
             return a.bases_overview(q.level, q.category)  # C类合格证补贴
+        if intent == "categories" and q.category and "hours" in q.intents:
+            return a.hours_overview(q.all_levels())  # A类初级最低多少课时
         simple = {
+            "catalogues": "catalogues",
             "basis": "basis",
             "platform": "online_platform",
             "classification": "classification",
@@ -612,16 +621,24 @@ class Engine:
     def _clauses_about(self, words: list[str]) -> list[str]:
         """Clauses of the notice that use the question's own words (人脸识别, 挂课, 公示…)."""
         scores: dict[str, int] = {}
+        synonyms = self.lexicon.clause_words
         words = [w for w in words if len(w) >= 2]
+        # 找人代考 → 替考: the notice's own word for what the question calls it
+        notice_words = {w: [v for k, v in synonyms.items() if k in w] for w in words}
         for clause_id, clause in self.k.rules["clauses"].items():
             text = clause["text"]
             found = [w for w in words if w in text]
-            # most of the question's words, or a long one, must be the clause's own words
-            covered = len(found) * 2 > len(words) or (
-                len(found) * 2 == len(words) and max(map(len, found), default=0) >= 4
+            translated = [
+                w for w in words if w not in found and any(v in text for v in notice_words[w])
+            ]
+            # most of the question's words, or a long one or a translated one, must be the clause's
+            hits = len(found) + len(translated)
+            covered = hits * 2 > len(words) or (
+                hits * 2 == len(words)
+                and (bool(translated) or max(map(len, found), default=0) >= 4)
             )
-            if covered:
-                scores[clause_id] = sum(len(w) for w in found)
+            if covered and hits:
+                scores[clause_id] = sum(len(w) for w in found) + 3 * len(translated)
         best = sorted(scores, key=lambda c: -scores[c])
         return [c for c in best[:2] if scores[c] * 2 >= scores[best[0]]]
 

@@ -23,6 +23,7 @@ class Lexicon:
     filler: frozenset[str]
     places: tuple[str, ...]  # places other than 淮安 (the notice is Huai'an's)
     typo_suffixes: dict[str, str]  # 公 → 工: a wrong last character that sounds the same
+    clause_words: dict[str, str]  # 挂着 → 挂课: people's words for the notice's own words
 
 
 @lru_cache(maxsize=1)
@@ -50,4 +51,5 @@ def load(path: Path = PATH) -> Lexicon:
         filler=frozenset(str(w) for w in raw["filler"]),
         places=tuple(sorted((str(p) for p in raw["places"]), key=lambda p: -len(p))),
         typo_suffixes={str(k): str(v) for k, v in (raw.get("typo_suffixes") or {}).items()},
+        clause_words={str(k): str(v) for k, v in (raw.get("clause_words") or {}).items()},
     )

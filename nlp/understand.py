@@ -19,7 +19,7 @@ _CATEGORY_WORDS = {"生产制造类": "A", "生产服务类": "B", "办事人员
 _NEGATED = re.compile(r"不(?:是|考|要|是考|用)?$")
 _STARS = re.compile(r"([一二三四五1-5])星")
 _COUNT = re.compile(r"(?:领|申领|申请|补|拿)\D{0,2}?([0-9一二两三四五六七八九十])\s*次")
-_YEAR = re.compile(r"(20[12][0-9])\s*年")
+_YEAR = re.compile(r"(20[12][0-9])\s*年(?!版)")  # 大典2022年版 is an edition, not a year
 _TOTAL_HOURS = re.compile(
     r"(?:总课时|总学时|课时总数)\D{0,3}?([0-9]{1,4})"
     r"|(?:总|共|一共|总共)\D{0,4}?([0-9]{1,4})\s*(?:个)?(?:课时|学时)"
@@ -194,6 +194,13 @@ def parse(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex) -
         q.intents.remove("categories")  # 创业培训的类别 is the entrepreneurship A–D classes
     if "transition" in q.intents and "code" in q.intents:
         q.intents.remove("code")  # the transition answer gives both the current and legacy codes
+    if "online" in q.intents and "offline" in q.intents:
+        q.intents.remove("offline")  # 线上线下课时比例: the online share is the rule asked about
+    if "marks" in q.intents and ("online" in q.intents or re.search(r"它|这个|这", low)):
+        q.intents.remove("marks")  # 它带星号吗: the star of that entry, i.e. its online rule
+        _add(q.intents, "online")
+    if "basis" in q.intents and "notice" in q.intents:
+        q.intents.remove("notice")  # 根据省里哪个文件: the provincial basis
     if "online" in q.intents and "hours" in q.intents:
         q.intents.remove("hours")  # the online answer states the hours it is computed from
     q.text_rest = masked
