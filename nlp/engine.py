@@ -366,6 +366,8 @@ class Engine:
             )
         if notes:
             blocks[0].lines[:0] = notes
+        if q.claimed_amount is not None:
+            blocks[0].lines.insert(0, self._confirm(q.claimed_amount, blocks[0].headline))
         new_ctx: dict[str, Any] = {
             "targets": q.targets[:5] or ctx.get("targets", []),
             "intents": target_intents or ctx.get("intents", []),
@@ -481,6 +483,11 @@ class Engine:
             if intent == "appraisal":  # one block per level asked (高级技师和技师鉴定补贴)
                 asked: list[str | None] = [*q.all_levels()] or [None]
                 blocks += [a.appraisal(level) for level in asked]
+                if "shortage" in q.intents:  # 紧缺工种的鉴定补贴也上浮吗: the notice does not say
+                    blocks[-1].lines.append(
+                        "通知第一条只规定紧缺型职业（工种）技师及以上的补贴标准提高10%，"
+                        "没有说明职业技能鉴定补贴是否上浮"
+                    )
                 continue
             block = self._policy_block(intent, q)
             if block:
@@ -714,6 +721,16 @@ class Engine:
             choices=[Choice(self.a.label(k)[:30], _pick(k, q.intents, q.level)) for k in keys[:8]],
             context=_clean_context(new_ctx),
         )
+
+    @staticmethod
+    def _confirm(claimed: int, headline: str) -> str:
+        """Yes or no to 焊工技师是3850吗, from the figure the answer gives."""
+        m = re.search(r"([0-9]+) 元", headline)
+        if m is None:
+            return f"通知没有给出 {claimed} 元这个数，见下"
+        if int(m.group(1)) == claimed:
+            return f"是的，是 {claimed} 元"
+        return f"不是 {claimed} 元，是 {m.group(1)} 元"
 
     def _applies(self, intent: str, key: str) -> bool:
         """Whether an inherited topic makes sense for a new target (紧缺 is for occupations)."""

@@ -14,6 +14,9 @@ from nlp.normalise import cn_number
 # Intents that are about one target (an occupation, a special ability, a programme …).
 TARGET_INTENTS = ("subsidy", "hours", "online", "code", "shortage", "transition")
 _ORDINAL = re.compile(r"第\s*([0-9一二两三四五六七八九十]{1,3})\s*[个项号]?|序号\s*([0-9]{1,2})")
+_CLAIMED = re.compile(
+    r"(?<![0-9])([1-9][0-9]{2,3})\s*(?:元|块)?\s*(?:吗|嘛|么|对吗|对不对|是不是|？|\?)"
+)
 _CATEGORY = re.compile(r"(?<![a-z])([abc])类")
 _CATEGORY_WORDS = {"生产制造类": "A", "生产服务类": "B", "办事人员": "B", "生活服务类": "C"}
 _NEGATED = re.compile(r"不(?:是|考|要|是考|用)?$")
@@ -62,6 +65,7 @@ class Query:
     category: str | None = None  # A类/B类/C类 named without an occupation
     asked_count: int | None = None  # 一年能领4次吗
     stars: int | None = None  # 四星级机构
+    claimed_amount: int | None = None  # 焊工技师是3850吗: a figure the asker wants confirmed
     text_rest: str = ""
 
     def all_levels(self) -> list[str]:
@@ -145,6 +149,9 @@ def parse(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex) -
             if place != "淮安":
                 _add(q.places, place)
             blank(found.start(), found.end())
+    m = _CLAIMED.search(masked)
+    if m:
+        q.claimed_amount = int(m.group(1))  # 焊工技师是3850吗
     m = _CATEGORY.search(masked)
     if m:
         q.category = m.group(1).upper()
@@ -175,6 +182,8 @@ def parse(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex) -
         if word not in masked:
             continue
         for found in re.finditer(re.escape(word), masked):
+            if masked[found.end() : found.end() + 1] in ("师", "员"):
+                continue  # 珠宝鉴定师 is a job title, not a question about 鉴定补贴
             _add(q.intents, intent)
             blank(found.start(), found.end())
     for word, level in lexicon.levels:

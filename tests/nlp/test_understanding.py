@@ -637,3 +637,17 @@ def test_fifth_held_out_style_battery(ask, turns, expect, forbid):
     assert expect in answer
     if forbid:
         assert forbid not in answer
+
+
+@pytest.mark.parametrize("question,expect,forbid", [
+    ("珠宝鉴定师高级补贴", "未找到", "元/人"),          # a job title containing 鉴定, not 鉴定补贴
+    ("氩弧焊高级技师补贴", "焊工 高级技师（一级）：4730", None),
+    ("电工技师是3500吗", "不是 3500 元，是 3850 元", None),
+    ("焊工技师是3850吗", "是的，是 3850 元", None),
+    ("紧缺工种的高级技师鉴定补贴也上浮吗", "没有说明职业技能鉴定补贴是否上浮", None),
+])
+def test_sixth_held_out_style_battery(ask, question, expect, forbid):
+    answer = ask(question)
+    assert expect in answer
+    if forbid:
+        assert forbid not in answer
