@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -154,3 +155,23 @@ def test_sqlite_reads_do_not_wait_for_a_writer(database_url: str) -> None:
         writer.rollback()
         writer.close()
         store.close()
+
+
+def test_many_first_connections_to_a_new_sqlite_file_all_get_wal(tmp_path: Path) -> None:
+    """Switching a new file to WAL needs a moment alone with it; simultaneous first connections
+    (several instances starting) retry instead of failing with "database is locked"."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    for n in range(10):
+        engine = db.make_engine(f"sqlite:///{tmp_path / f'new{n}.sqlite3'}")
+        barrier = threading.Barrier(8)
+
+        def first_connection(_: int, engine: Any = engine, barrier: Any = barrier) -> str:
+            barrier.wait(10)
+            with engine.connect() as connection:
+                return str(connection.exec_driver_sql("PRAGMA journal_mode").scalar())
+
+        with ThreadPoolExecutor(8) as pool:
+            assert set(pool.map(first_connection, range(8))) == {"wal"}
+        engine.dispose()
