@@ -79,7 +79,7 @@ def chat(inp: IO[str], out: IO[str]) -> int:
             reply = engine.answer(text, context)
         context = reply.context
         choices = reply.choices
-        out.write(reply.text() + "\n")
+        out.write(reply.text(with_choices=False) + "\n")  # the numbered list follows
         if choices:
             out.write("  ".join(f"[{i}] {c.label}" for i, c in enumerate(choices, 1)) + "\n")
         out.write("\n")

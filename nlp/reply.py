@@ -41,7 +41,7 @@ class Reply:
     understood: bool = True
     context: dict[str, Any] = field(default_factory=dict)
 
-    def text(self) -> str:
+    def text(self, *, with_choices: bool = True) -> str:
         """Render as plain text (CLI, batch protocol, evaluation)."""
         parts = []
         for block in self.blocks:
@@ -49,7 +49,7 @@ class Reply:
             if block.source:
                 lines.append(f"来源：{block.source}")
             parts.append("\n".join(lines))
-        if self.choices:
+        if self.choices and with_choices:
             parts.append("可选：" + " / ".join(c.label for c in self.choices))
         return "\n\n".join(parts)
 
