@@ -314,7 +314,3 @@ def load_from(folder: Path) -> Knowledge:
         knowledge.by_name.setdefault(entry.name, entry)
     return knowledge
 
-
-def years() -> list[str]:
-    """Policy years that have data files."""
-    return sorted(p.name for p in DATA_DIR.iterdir() if p.is_dir())

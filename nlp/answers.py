@@ -188,8 +188,7 @@ class Answers:
                 [*lines, "合格等级附件1未列出最低课时"],
                 "附件1",
             )
-        block = self.subsidy(key, level)
-        return Block(block.headline, block.lines, block.source)
+        return self.subsidy(key, level)  # special abilities, certificates: one figure and hours
 
     def min_hours_of(self, key: str, level: str | None) -> int | None:
         e = self.k.by_key.get(key)
