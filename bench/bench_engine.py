@@ -118,8 +118,10 @@ def load_conversations(builtin: bool = False) -> tuple[str, list[tuple[str, list
                 convs.append((str(case.get("id", f"L{n}")), [str(t) for t in turns]))
         if convs:
             return str(DEV_SET), convs
-    convs = [(f"B{i:02d}", item if isinstance(item, list) else [item])
-             for i, item in enumerate(BUILTIN, 1)]
+    convs = [
+        (f"B{i:02d}", item if isinstance(item, list) else [item])
+        for i, item in enumerate(BUILTIN, 1)
+    ]
     return "built-in list", convs
 
 
@@ -184,8 +186,17 @@ def child_inproc(rounds: int, builtin: bool) -> None:
             engine.answer(t).text()
             runs.append(clock() - a)
         tail[t] = statistics.median(runs) / 1e6
-    json.dump({"samples_ns": samples, "per_q": per_q, "tail_ms": tail, "import_build_s": t1 - t0,
-               "warm_up_s": t2 - t1}, sys.stdout, ensure_ascii=False)
+    json.dump(
+        {
+            "samples_ns": samples,
+            "per_q": per_q,
+            "tail_ms": tail,
+            "import_build_s": t1 - t0,
+            "warm_up_s": t2 - t1,
+        },
+        sys.stdout,
+        ensure_ascii=False,
+    )
 
 
 def child_floor() -> None:
@@ -203,8 +214,10 @@ def child_floor() -> None:
         q = json.loads(line)["text"]
         words = jieba.lcut(q)
         best = process.extractOne(q, names, scorer=fuzz.WRatio)
-        out.write(json.dumps({"w": len(words), "m": best[0] if best else None},
-                             ensure_ascii=False) + "\n")
+        out.write(
+            json.dumps({"w": len(words), "m": best[0] if best else None}, ensure_ascii=False)
+            + "\n"
+        )
     out.flush()
 
 
@@ -212,8 +225,12 @@ def child_floor() -> None:
 # measuring children
 
 
-def run_child(cmd: list[str], stdin_path: str | None = None, env: dict[str, str] | None = None,
-              capture: bool = False) -> tuple[float, int, int, str]:
+def run_child(
+    cmd: list[str],
+    stdin_path: str | None = None,
+    env: dict[str, str] | None = None,
+    capture: bool = False,
+) -> tuple[float, int, int, str]:
     """Run ``cmd``; return (wall seconds, exit status, peak RSS in KiB of that child, stdout).
 
     Uses os.wait4 so the RSS is this child's own, not the max over all children."""
@@ -221,8 +238,9 @@ def run_child(cmd: list[str], stdin_path: str | None = None, env: dict[str, str]
     out = tempfile.TemporaryFile()
     try:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdin=stdin, stdout=out, stderr=subprocess.DEVNULL,
-                                env=env, cwd=str(ROOT))
+        proc = subprocess.Popen(
+            cmd, stdin=stdin, stdout=out, stderr=subprocess.DEVNULL, env=env, cwd=str(ROOT)
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -248,8 +266,15 @@ def write_jsonl(msgs: list[dict[str, str]]) -> str:
     return path
 
 
-def per_message(cmd: list[str], path_n: str, path_1: str, n: int, reps: int,
-                env: dict[str, str], path_1b: str | None = None) -> dict[str, float]:
+def per_message(
+    cmd: list[str],
+    path_n: str,
+    path_1: str,
+    n: int,
+    reps: int,
+    env: dict[str, str],
+    path_1b: str | None = None,
+) -> dict[str, float]:
     """Median over ``reps`` of t(N) and t(1) (interleaved); cost per message in µs.
     ``path_1b``: an alternative 1-line input, timed in the same loop (median in "t1b")."""
     tn, t1, t1b, rss, lines = [], [], [], 0, []
@@ -265,8 +290,14 @@ def per_message(cmd: list[str], path_n: str, path_1: str, n: int, reps: int,
         rss = max(rss, r)
         lines.append(int(nl))
     m1, mn = statistics.median(t1), statistics.median(tn)
-    return {"t1": m1, "tn": mn, "us": (mn - m1) / (n - 1) * 1e6, "rss_kb": rss,
-            "lines": min(lines), "t1b": statistics.median(t1b) if t1b else float("nan")}
+    return {
+        "t1": m1,
+        "tn": mn,
+        "us": (mn - m1) / (n - 1) * 1e6,
+        "rss_kb": rss,
+        "lines": min(lines),
+        "t1b": statistics.median(t1b) if t1b else float("nan"),
+    }
 
 
 # ------------------------------------------------------------------------------------------
@@ -291,8 +322,11 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=2000, help="lines fed to ask --jsonl (default 2000)")
     ap.add_argument("--reps", type=int, default=3, help="repetitions of each N/1 subprocess run")
     ap.add_argument("--cold-runs", type=int, default=5, help="cold-start runs of each command")
-    ap.add_argument("--builtin", action="store_true",
-                    help="use the built-in questions even when the dev set exists")
+    ap.add_argument(
+        "--builtin",
+        action="store_true",
+        help="use the built-in questions even when the dev set exists",
+    )
     ap.add_argument("--_child", choices=["inproc", "floor"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args._child == "inproc":
@@ -310,22 +344,36 @@ def main() -> int:
 
     # versions (in a child: the parent does not import the project's deps)
     ver = subprocess.run(
-        [py, "-c", "import sys, jieba, rapidfuzz; print(sys.version.split()[0], jieba.__version__,"
-                   " rapidfuzz.__version__)"], capture_output=True, text=True, env=env, cwd=ROOT)
+        [
+            py,
+            "-c",
+            "import sys, jieba, rapidfuzz; print(sys.version.split()[0], jieba.__version__,"
+            " rapidfuzz.__version__)",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     pyver, jver, rfver = [*ver.stdout.split(), "?", "?", "?"][:3]
     print("skillbot engine benchmark")
-    print(f"  python {pyver} ({platform.python_implementation()}, {py})   jieba {jver}   "
-          f"rapidfuzz {rfver}")
-    print(f"  machine: {os.cpu_count()} cores, {platform.machine()}, {platform.system()} "
-          f"{platform.release()}   load avg {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"  python {pyver} ({platform.python_implementation()}, {py})   jieba {jver}   "
+        f"rapidfuzz {rfver}"
+    )
+    print(
+        f"  machine: {os.cpu_count()} cores, {platform.machine()}, {platform.system()} "
+        f"{platform.release()}   load avg {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     if os.getloadavg()[0] > 0.5 * (os.cpu_count() or 1):
         print("  WARNING: machine is busy; timings below are noisy")
     print(f"  questions: {source}  ({len(convs)} conversations, {n_msgs} messages)")
     print()
 
     # warm jieba's on-disk cache (both the default tokenizer and the engine's private one use it)
-    subprocess.run([py, "-c", "import jieba; jieba.lcut('焊工')"], capture_output=True, env=env,
-                   cwd=ROOT)
+    subprocess.run(
+        [py, "-c", "import jieba; jieba.lcut('焊工')"], capture_output=True, env=env, cwd=ROOT
+    )
 
     # 1. in-process --------------------------------------------------------------------------
     inproc_cmd = [py, __file__, "--_child", "inproc", "--rounds", str(args.rounds)]
@@ -340,8 +388,10 @@ def main() -> int:
     p50, p90, p99 = (pct(samples, p) / 1e6 for p in (50, 90, 99))
     pmax = samples[-1] / 1e6
     mean = statistics.fmean(samples) / 1e6
-    slow = sorted(((statistics.median(v) / 1e6, max(v) / 1e6, k)
-                   for k, v in data["per_q"].items()), reverse=True)[:5]
+    slow = sorted(
+        ((statistics.median(v) / 1e6, max(v) / 1e6, k) for k, v in data["per_q"].items()),
+        reverse=True,
+    )[:5]
 
     # 2. per-message cost -------------------------------------------------------------------
     stream = message_stream(convs, args.n)
@@ -350,10 +400,18 @@ def main() -> int:
     # jieba load is in both and cancels out -> the steady-state cost per message
     path_f = write_jsonl([{"chat": "warm", "text": FUZZY_QUESTION}])
     try:
-        bot = per_message([str(SKILLBOT), "ask", "--jsonl"], path_n, path_1, args.n, args.reps,
-                          env, path_1b=path_f)
-        floor = per_message([py, __file__, "--_child", "floor"], path_n, path_1, args.n, args.reps,
-                            env)
+        bot = per_message(
+            [str(SKILLBOT), "ask", "--jsonl"],
+            path_n,
+            path_1,
+            args.n,
+            args.reps,
+            env,
+            path_1b=path_f,
+        )
+        floor = per_message(
+            [py, __file__, "--_child", "floor"], path_n, path_1, args.n, args.reps, env
+        )
     finally:
         for p in (path_n, path_1, path_f):
             os.unlink(p)
@@ -382,19 +440,35 @@ def main() -> int:
     bot_mb, inproc_mb = bot["rss_kb"] / 1024, inproc_rss / 1024
     rows = [
         ("1  in-process answer p50", f"{p50:.3f} ms", "", ""),
-        ("1  in-process answer p99", f"{p99:.3f} ms", f"<= {T_P99_MS:g} ms",
-         verdict(p99 <= T_P99_MS)),
+        (
+            "1  in-process answer p99",
+            f"{p99:.3f} ms",
+            f"<= {T_P99_MS:g} ms",
+            verdict(p99 <= T_P99_MS),
+        ),
         ("2  ask --jsonl per message", f"{bot['us']:.1f} us", "", ""),
         ("2  floor (lcut+extractOne) per msg", f"{floor['us']:.1f} us", "", ""),
         ("2  ask --jsonl / floor", f"{ratio:.2f}x", f"<= {T_RATIO:g}x", verdict(ratio <= T_RATIO)),
         ("3  cold `skillbot ask` (median)", f"{c_ask * 1000:.0f} ms", "", ""),
         ("3  cold bare jieba.lcut (median)", f"{c_bare * 1000:.0f} ms", "", ""),
-        ("3  cold start ratio", f"{cold_ratio:.2f}x", f"<= {T_COLD_RATIO:g}x",
-         verdict(cold_ratio <= T_COLD_RATIO)),
-        ("4  peak RSS ask --jsonl (N lines)", f"{bot_mb:.1f} MB", f"<= {T_RSS_MB:g} MB",
-         verdict(bot_mb <= T_RSS_MB)),
-        ("4  peak RSS in-process run", f"{inproc_mb:.1f} MB", f"<= {T_RSS_MB:g} MB",
-         verdict(inproc_mb <= T_RSS_MB)),
+        (
+            "3  cold start ratio",
+            f"{cold_ratio:.2f}x",
+            f"<= {T_COLD_RATIO:g}x",
+            verdict(cold_ratio <= T_COLD_RATIO),
+        ),
+        (
+            "4  peak RSS ask --jsonl (N lines)",
+            f"{bot_mb:.1f} MB",
+            f"<= {T_RSS_MB:g} MB",
+            verdict(bot_mb <= T_RSS_MB),
+        ),
+        (
+            "4  peak RSS in-process run",
+            f"{inproc_mb:.1f} MB",
+            f"<= {T_RSS_MB:g} MB",
+            verdict(inproc_mb <= T_RSS_MB),
+        ),
     ]
     w = max(len(r[0]) for r in rows)
     line = "-" * (w + 40)
@@ -407,30 +481,42 @@ def main() -> int:
     print(f"{len([r for r in rows if r[3]]) - misses} PASS, {misses} MISS")
     print()
     print("details")
-    print(f"  1: {len(samples)} samples ({args.rounds} rounds x {n_msgs} msgs); "
-          f"mean {mean:.3f} ms, p90 {p90:.3f} ms, max {pmax:.3f} ms; engine import+build "
-          f"{data['import_build_s'] * 1000:.0f} ms, warm_up {data['warm_up_s'] * 1000:.0f} ms")
+    print(
+        f"  1: {len(samples)} samples ({args.rounds} rounds x {n_msgs} msgs); "
+        f"mean {mean:.3f} ms, p90 {p90:.3f} ms, max {pmax:.3f} ms; engine import+build "
+        f"{data['import_build_s'] * 1000:.0f} ms, warm_up {data['warm_up_s'] * 1000:.0f} ms"
+    )
     print("     slowest questions (median / max ms):")
     for med, mx, k in slow:
         print(f"       {med:7.3f} / {mx:7.3f}  {k}")
     for label, r in (("ask --jsonl", bot), ("floor", floor)):
-        print(f"  2: {label:<11} t(1)={r['t1'] * 1000:.0f} ms  t({args.n})={r['tn'] * 1000:.0f} ms"
-              f"  answers={r['lines']}  (median of {args.reps}; "
-              f"peak RSS {r['rss_kb'] / 1024:.1f} MB)")
-    print(f"  2: ask --jsonl steady state (1-line run = {FUZZY_QUESTION!r}, so the lazy jieba "
-          f"load cancels): t(1)={t1f * 1000:.0f} ms -> {bot_steady_us:.1f} us/msg, "
-          f"{bot_steady_us / floor['us']:.2f}x floor; i.e. the one-off load is "
-          f"{(t1f - bot['t1']) * 1000:.0f} ms of the N run")
+        print(
+            f"  2: {label:<11} t(1)={r['t1'] * 1000:.0f} ms  t({args.n})={r['tn'] * 1000:.0f} ms"
+            f"  answers={r['lines']}  (median of {args.reps}; "
+            f"peak RSS {r['rss_kb'] / 1024:.1f} MB)"
+        )
+    print(
+        f"  2: ask --jsonl steady state (1-line run = {FUZZY_QUESTION!r}, so the lazy jieba "
+        f"load cancels): t(1)={t1f * 1000:.0f} ms -> {bot_steady_us:.1f} us/msg, "
+        f"{bot_steady_us / floor['us']:.2f}x floor; i.e. the one-off load is "
+        f"{(t1f - bot['t1']) * 1000:.0f} ms of the N run"
+    )
     one_off = max(0.0, t1f - bot["t1"])
     if floor["us"] > bot_steady_us > 0 and one_off:
         n_even = one_off / ((floor["us"] - bot_steady_us) / 1e6)
-        print(f"     -> the ratio depends on N: it is <= {T_RATIO:g}x only for N >= ~{n_even:.0f} "
-              f"lines (the one-off load amortised)")
-    print(f"  3: runs ask  {' '.join(f'{x * 1000:.0f}' for x in cold_ask)} ms; "
-          f"bare {' '.join(f'{x * 1000:.0f}' for x in cold_bare)} ms; "
-          f"peak RSS of cold ask {ask_rss / 1024:.1f} MB")
-    print(f"     (not a target) cold `skillbot ask {FUZZY_QUESTION!r}` (fuzzy path, loads jieba): "
-          f"{c_fuzzy * 1000:.0f} ms = {c_fuzzy / c_bare:.2f}x bare")
+        print(
+            f"     -> the ratio depends on N: it is <= {T_RATIO:g}x only for N >= ~{n_even:.0f} "
+            f"lines (the one-off load amortised)"
+        )
+    print(
+        f"  3: runs ask  {' '.join(f'{x * 1000:.0f}' for x in cold_ask)} ms; "
+        f"bare {' '.join(f'{x * 1000:.0f}' for x in cold_bare)} ms; "
+        f"peak RSS of cold ask {ask_rss / 1024:.1f} MB"
+    )
+    print(
+        f"     (not a target) cold `skillbot ask {FUZZY_QUESTION!r}` (fuzzy path, loads jieba): "
+        f"{c_fuzzy * 1000:.0f} ms = {c_fuzzy / c_bare:.2f}x bare"
+    )
     print("  tail (not a target; fuzzy-path questions outside the dev set, median ms):")
     for t, ms in data["tail_ms"].items():
         flag = "  > p99 target" if ms > T_P99_MS else ""

@@ -65,13 +65,13 @@ async def stats(update: Update, context: BotContext) -> None:
     assert chat is not None
     thread_id = thread_of(update.effective_message)
     if user is None or not context.settings.is_admin(user.id):
-        await send_html(context.bot, chat.id, html.escape(texts.ADMIN_ONLY),
-                        thread_id=thread_id)
+        await send_html(context.bot, chat.id, html.escape(texts.ADMIN_ONLY), thread_id=thread_id)
         return
     rows = await asyncio.to_thread(context.services.store.unanswered_report, STATS_LIMIT)
     if not rows:
-        await send_html(context.bot, chat.id, html.escape(texts.NO_UNANSWERED),
-                        thread_id=thread_id)
+        await send_html(
+            context.bot, chat.id, html.escape(texts.NO_UNANSWERED), thread_id=thread_id
+        )
         return
     lines = [f"<b>{html.escape(texts.UNANSWERED_TITLE)}</b>"]
     lines += [f"{count} 次（{seen:%m-%d %H:%M}）{html.escape(text)}" for text, count, seen in rows]

@@ -97,11 +97,19 @@ def build_application(
 def make_delivery_bot(settings: Settings) -> Bot:
     """A plain Bot for notice delivery: the application's token, server and timeouts, no rate
     limiter (the deliverer paces itself and handles 429 itself)."""
-    request = HTTPXRequest(connection_pool_size=16, connect_timeout=CONNECT_TIMEOUT,
-                           read_timeout=READ_TIMEOUT, write_timeout=WRITE_TIMEOUT,
-                           pool_timeout=POOL_TIMEOUT)
-    return Bot(settings.token, base_url=settings.api_base_url,
-               base_file_url=settings.api_base_file_url, request=request)
+    request = HTTPXRequest(
+        connection_pool_size=16,
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        write_timeout=WRITE_TIMEOUT,
+        pool_timeout=POOL_TIMEOUT,
+    )
+    return Bot(
+        settings.token,
+        base_url=settings.api_base_url,
+        base_file_url=settings.api_base_file_url,
+        request=request,
+    )
 
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -143,8 +151,9 @@ def _counts_for_flood(update: Update) -> bool:
     return message is not None and groups.addresses_bot(message)
 
 
-async def _send_flood_notice(application: Application[Any, Any, Any, Any, Any, Any],
-                             update: Update) -> None:
+async def _send_flood_notice(
+    application: Application[Any, Any, Any, Any, Any, Any], update: Update
+) -> None:
     """Tell a flooding sender once to slow down (in the topic, or on the pressed button)."""
     try:
         if update.callback_query is not None:
@@ -153,8 +162,9 @@ async def _send_flood_notice(application: Application[Any, Any, Any, Any, Any, A
         chat = update.effective_chat
         if chat is None:
             return
-        await application.bot.send_message(chat.id, texts.FLOOD_NOTICE,
-                                           message_thread_id=thread_of(update.effective_message))
+        await application.bot.send_message(
+            chat.id, texts.FLOOD_NOTICE, message_thread_id=thread_of(update.effective_message)
+        )
     except TelegramError as error:
         logger.warning("could not send the flood notice: %s", error)
 
@@ -165,8 +175,7 @@ async def skip_duplicate(update: Update, context: BotContext) -> None:
     The update is marked before it is handled, so handling is at most once: an instance that
     dies mid-update leaves it unanswered rather than answered twice.
     """
-    first = await asyncio.to_thread(context.services.store.mark_update_processed,
-                                    update.update_id)
+    first = await asyncio.to_thread(context.services.store.mark_update_processed, update.update_id)
     if not first:
         logger.info("update %s already handled elsewhere; skipped", update.update_id)
         raise ApplicationHandlerStop
@@ -174,8 +183,9 @@ async def skip_duplicate(update: Update, context: BotContext) -> None:
 
 def configure_logging(settings: Settings) -> None:
     """Log to stderr at INFO, httpx quiet, the token and webhook secret redacted everywhere."""
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        level=logging.INFO)
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
+    )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("telegram.ext").addFilter(_bootstrap_failure_without_traceback)
     install_token_filter(settings.token, settings.webhook_secret)
@@ -250,6 +260,8 @@ def unreachable_message(settings: Settings, error: Exception) -> str:
 def _check_webhook_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise SettingsError(f"--webhook 应为公开的 https 地址，如 https://example.com/skillbot：{url!r}")
+        raise SettingsError(
+            f"--webhook 应为公开的 https 地址，如 https://example.com/skillbot：{url!r}"
+        )
     if parts.scheme == "http":
         logger.warning("Telegram only delivers webhooks to https URLs")

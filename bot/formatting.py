@@ -16,7 +16,8 @@ from collections.abc import Iterable
 MAX_MESSAGE_UTF16 = 4096
 
 _TOKEN_RE = re.compile(
-    r"<[^<>]*>|&(?:[a-zA-Z]{2,8}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});|.", re.DOTALL)
+    r"<[^<>]*>|&(?:[a-zA-Z]{2,8}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});|.", re.DOTALL
+)
 _TAG_NAME_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)")
 # Where a cut reads well, best first: between paragraphs, between lines, after a sentence/clause.
 _PARAGRAPH, _LINE, _SOFT, _ANYWHERE = 3, 2, 1, 0
@@ -87,8 +88,11 @@ def _split(tokens: list[str], limit: int, *, markup: bool) -> list[str]:
             cuts[_ANYWHERE] = (i, open_now)
         if i < count:
             taken = i - pos
-            level = next(lv for lv in (_PARAGRAPH, _LINE, _SOFT, _ANYWHERE)
-                         if lv in cuts and (lv == _ANYWHERE or cuts[lv][0] - pos >= taken // 2))
+            level = next(
+                lv
+                for lv in (_PARAGRAPH, _LINE, _SOFT, _ANYWHERE)
+                if lv in cuts and (lv == _ANYWHERE or cuts[lv][0] - pos >= taken // 2)
+            )
             i, open_now = cuts[level]
         body = "".join(tokens[pos:i])
         closing_tags = "".join(f"</{name}>" for name, _ in reversed(open_now))
@@ -109,7 +113,7 @@ def _apply(stack: tuple[tuple[str, str], ...], token: str) -> tuple[tuple[str, s
         return (*stack, (name, token))
     for depth in range(len(stack) - 1, -1, -1):
         if stack[depth][0] == name:
-            return stack[:depth] + stack[depth + 1:]
+            return stack[:depth] + stack[depth + 1 :]
     return stack
 
 

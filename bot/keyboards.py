@@ -52,12 +52,12 @@ def parse_callback(data: object) -> Callback | None:
         return None
     assert isinstance(data, str)
     if data.startswith((FEEDBACK_UP, FEEDBACK_DOWN)):
-        key = data[len(FEEDBACK_UP):]
+        key = data[len(FEEDBACK_UP) :]
         if not _FEEDBACK_KEY_RE.fullmatch(key):
             return None
         return Callback("feedback_up" if data.startswith(FEEDBACK_UP) else "feedback_down", key)
     if data.startswith(EXAMPLE):
-        index = data[len(EXAMPLE):]
+        index = data[len(EXAMPLE) :]
         return Callback("example", index) if index.isdigit() and len(index) <= 2 else None
     if data.startswith("bot:"):
         return None
@@ -73,7 +73,7 @@ def choice_rows(choices: Sequence[Choice]) -> list[list[InlineKeyboardButton]]:
             continue
         buttons.append(InlineKeyboardButton(choice.label[:60], callback_data=choice.payload))
     per_row = 2 if all(len(b.text) <= 8 for b in buttons) else 1
-    return [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
+    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
 
 
 def feedback_row(key: str) -> list[InlineKeyboardButton]:
@@ -96,6 +96,8 @@ def reply_markup(
 
 def examples_keyboard(examples: Sequence[str]) -> InlineKeyboardMarkup | None:
     """One button per example question (the question itself is looked up by index)."""
-    rows = [[InlineKeyboardButton(text[:60], callback_data=f"{EXAMPLE}{i}")]
-            for i, text in enumerate(examples[:MAX_EXAMPLES])]
+    rows = [
+        [InlineKeyboardButton(text[:60], callback_data=f"{EXAMPLE}{i}")]
+        for i, text in enumerate(examples[:MAX_EXAMPLES])
+    ]
     return InlineKeyboardMarkup(rows) if rows else None

@@ -127,8 +127,9 @@ async def _reply(update: Update, text: str) -> None:
     """Answer in the message's chat (and forum topic), split like every other reply."""
     message = update.effective_message
     if message is not None:
-        await send_html(message.get_bot(), message.chat_id, html.escape(text),
-                        thread_id=thread_of(message))
+        await send_html(
+            message.get_bot(), message.chat_id, html.escape(text), thread_id=thread_of(message)
+        )
 
 
 async def _allowed_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[str] | None:

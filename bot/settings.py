@@ -76,11 +76,15 @@ class Settings:
             webhook_secret=secret or _generated_secret(),
             delivery=parse_switch("SKILLBOT_DELIVERY", env.get("SKILLBOT_DELIVERY", "")),
             notify_rate=parse_positive(
-                "SKILLBOT_NOTIFY_RATE", env.get("SKILLBOT_NOTIFY_RATE", ""),
-                TELEGRAM_MESSAGES_PER_SECOND),
+                "SKILLBOT_NOTIFY_RATE",
+                env.get("SKILLBOT_NOTIFY_RATE", ""),
+                TELEGRAM_MESSAGES_PER_SECOND,
+            ),
             delivery_interval=parse_positive(
-                "SKILLBOT_DELIVERY_INTERVAL", env.get("SKILLBOT_DELIVERY_INTERVAL", ""),
-                DELIVERY_INTERVAL),
+                "SKILLBOT_DELIVERY_INTERVAL",
+                env.get("SKILLBOT_DELIVERY_INTERVAL", ""),
+                DELIVERY_INTERVAL,
+            ),
         )
 
     def is_admin(self, user_id: int | None) -> bool:
@@ -132,7 +136,8 @@ def parse_admins(value: str) -> frozenset[int]:
             continue
         if not re.fullmatch(r"-?[0-9]{1,20}", item):
             raise SettingsError(
-                f"SKILLBOT_ADMINS 应为逗号分隔的 Telegram 用户 id，无法识别：{item!r}")
+                f"SKILLBOT_ADMINS 应为逗号分隔的 Telegram 用户 id，无法识别：{item!r}"
+            )
         admins.add(int(item))
     return frozenset(admins)
 

@@ -48,8 +48,12 @@ class Verdict(enum.Enum):
 class FloodGuard:
     """A sliding window of message times per user."""
 
-    def __init__(self, limit: int = FLOOD_LIMIT, window: float = FLOOD_WINDOW,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        limit: int = FLOOD_LIMIT,
+        window: float = FLOOD_WINDOW,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.limit, self.window, self._clock = limit, window, clock
         self._seen: dict[int, deque[float]] = {}
         self._notified: set[int] = set()
@@ -101,8 +105,12 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     of the ``max_concurrent_updates`` slots.  ``build_application`` sets the three callables.
     """
 
-    def __init__(self, max_concurrent_updates: int = 256, guard: FloodGuard | None = None,
-                 max_chat_backlog: int = MAX_CHAT_BACKLOG) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = 256,
+        guard: FloodGuard | None = None,
+        max_chat_backlog: int = MAX_CHAT_BACKLOG,
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self.guard = guard or FloodGuard()
         self.max_chat_backlog = max_chat_backlog
@@ -135,8 +143,12 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         if queue.size >= self.max_chat_backlog:
             coroutine.close()  # type: ignore[attr-defined]
             self.dropped += 1
-            logger.warning("chat %s has %d updates waiting; update %s dropped", chat.id,
-                           queue.size, update.update_id)
+            logger.warning(
+                "chat %s has %d updates waiting; update %s dropped",
+                chat.id,
+                queue.size,
+                update.update_id,
+            )
             return
         queue.size += 1
         try:
@@ -173,11 +185,22 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
 
 # Methods that do the same thing when repeated (an edit, an answer to a query, settings).
-IDEMPOTENT_METHODS = frozenset({
-    "getMe", "getWebhookInfo", "setWebhook", "deleteWebhook", "setMyCommands", "getMyCommands",
-    "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery", "answerInlineQuery",
-    "sendChatAction", "getChat",
-})
+IDEMPOTENT_METHODS = frozenset(
+    {
+        "getMe",
+        "getWebhookInfo",
+        "setWebhook",
+        "deleteWebhook",
+        "setMyCommands",
+        "getMyCommands",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "answerCallbackQuery",
+        "answerInlineQuery",
+        "sendChatAction",
+        "getChat",
+    }
+)
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
@@ -196,8 +219,7 @@ def safe_to_retry(endpoint: str, error: NetworkError) -> bool:
 class RetryingRateLimiter(AIORateLimiter):
     """``AIORateLimiter`` plus bounded retries of network failures where safe."""
 
-    def __init__(self, *, network_retries: int = 3, backoff: float = 0.5,
-                 **kwargs: Any) -> None:
+    def __init__(self, *, network_retries: int = 3, backoff: float = 0.5, **kwargs: Any) -> None:
         kwargs.setdefault("max_retries", 3)
         super().__init__(**kwargs)
         self.network_retries, self.backoff = network_retries, backoff
@@ -215,12 +237,18 @@ class RetryingRateLimiter(AIORateLimiter):
         for attempt in range(self.network_retries + 1):
             try:
                 return await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args)
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
             except NetworkError as error:
                 if attempt == self.network_retries or not safe_to_retry(endpoint, error):
                     raise
                 delay = self.backoff * 2**attempt
-                logger.warning("%s failed (%s); retry %d in %.1fs", endpoint,
-                               type(error).__name__, attempt + 1, delay)
+                logger.warning(
+                    "%s failed (%s); retry %d in %.1fs",
+                    endpoint,
+                    type(error).__name__,
+                    attempt + 1,
+                    delay,
+                )
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")

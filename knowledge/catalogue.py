@@ -313,4 +313,3 @@ def load_from(folder: Path) -> Knowledge:
         knowledge.by_code[entry.code] = (*knowledge.by_code.get(entry.code, ()), entry)
         knowledge.by_name.setdefault(entry.name, entry)
     return knowledge
-

@@ -14,9 +14,9 @@ from __future__ import annotations
 import argparse
 import os
 import sqlite3
-import time
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path

@@ -67,14 +67,21 @@ async def on_choice(update: Update, context: BotContext, message: Message, paylo
 
 def _question_for(message: Message, payload: str) -> str:
     """What a 👎 on a chosen answer refers to: the question asked back, and the choice."""
-    label = next((b.text for row in (message.reply_markup.inline_keyboard
-                                     if message.reply_markup else ())
-                  for b in row if b.callback_data == payload), payload)
+    label = next(
+        (
+            b.text
+            for row in (message.reply_markup.inline_keyboard if message.reply_markup else ())
+            for b in row
+            if b.callback_data == payload
+        ),
+        payload,
+    )
     return f"{(message.text or '').splitlines()[0] if message.text else ''} → {label}".strip()
 
 
-async def on_feedback(update: Update, context: BotContext, message: Message, key: str,
-                      helpful: bool) -> None:
+async def on_feedback(
+    update: Update, context: BotContext, message: Message, key: str, helpful: bool
+) -> None:
     """Thank for 👍; log the question for 👎 (text and time only); remove the buttons."""
     query = update.callback_query
     assert query is not None
@@ -83,8 +90,9 @@ async def on_feedback(update: Update, context: BotContext, message: Message, key
     question = asked.pop(key, None) if isinstance(asked, dict) else None
     if question is not None:
         if not helpful:
-            await asyncio.to_thread(context.services.store.log_question, str(question),
-                                    "thumbs_down")
+            await asyncio.to_thread(
+                context.services.store.log_question, str(question), "thumbs_down"
+            )
         await save_state(context, message.chat_id, engine_ctx, {**bot_state, "fb": asked})
     await query.answer(texts.FEEDBACK_UP if helpful else texts.FEEDBACK_DOWN)
     if message.reply_markup is not None:
@@ -98,4 +106,3 @@ async def on_feedback(update: Update, context: BotContext, message: Message, key
 def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:
     """Handle every button press."""
     application.add_handler(CallbackQueryHandler(on_button))
-

@@ -47,8 +47,9 @@ async def load_state(context: BotContext, chat_id: int) -> tuple[dict[str, Any],
     return split_state(stored)
 
 
-async def save_state(context: BotContext, chat_id: int, engine_ctx: dict[str, Any],
-                     bot_state: dict[str, Any]) -> None:
+async def save_state(
+    context: BotContext, chat_id: int, engine_ctx: dict[str, Any], bot_state: dict[str, Any]
+) -> None:
     """Store the chat's context (the engine's and the bot's)."""
     stored = {**engine_ctx, BOT_STATE: bot_state} if bot_state else dict(engine_ctx)
     await asyncio.to_thread(context.services.store.save_context, chat_id, stored)
@@ -59,8 +60,9 @@ def wants_feedback(chat: Chat, reply: Reply) -> bool:
     return chat.type == ChatType.PRIVATE and reply.understood and not reply.choices
 
 
-async def answer_text(update: Update, context: BotContext, text: str,
-                      intent: str | None = None) -> None:
+async def answer_text(
+    update: Update, context: BotContext, text: str, intent: str | None = None
+) -> None:
     """Answer ``text`` in the update's chat with the engine, keeping the chat's context."""
     chat = update.effective_chat
     assert chat is not None
@@ -72,8 +74,14 @@ async def answer_text(update: Update, context: BotContext, text: str,
     await save_state(context, chat.id, reply.context, bot_state)
     message = update.effective_message
     reply_to = message.message_id if message and chat.type != ChatType.PRIVATE else None
-    await send_html(context.bot, chat.id, render(reply), reply_markup(reply.choices, key),
-                    reply_to=reply_to, thread_id=thread_of(message))
+    await send_html(
+        context.bot,
+        chat.id,
+        render(reply),
+        reply_markup(reply.choices, key),
+        reply_to=reply_to,
+        thread_id=thread_of(message),
+    )
 
 
 async def on_private_text(update: Update, context: BotContext) -> None:
@@ -84,7 +92,12 @@ async def on_private_text(update: Update, context: BotContext) -> None:
 
 def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:
     """Treat every private text message as a question."""
-    application.add_handler(MessageHandler(
-        filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
-        on_private_text,
-    ))
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE
+            & filters.ChatType.PRIVATE
+            & filters.TEXT
+            & ~filters.COMMAND,
+            on_private_text,
+        )
+    )

@@ -24,9 +24,13 @@ async def start(update: Update, context: BotContext) -> None:
     """Greet the user and offer example questions as buttons."""
     chat = update.effective_chat
     assert chat is not None
-    await send_html(context.bot, chat.id, html.escape(texts.GREETING),
-                    examples_keyboard(context.services.engine.examples),
-                    thread_id=thread_of(update.effective_message))
+    await send_html(
+        context.bot,
+        chat.id,
+        html.escape(texts.GREETING),
+        examples_keyboard(context.services.engine.examples),
+        thread_id=thread_of(update.effective_message),
+    )
 
 
 async def help_command(update: Update, context: BotContext) -> None:
@@ -46,8 +50,9 @@ async def lookup(update: Update, context: BotContext) -> None:
     if not query and command in texts.USAGE:
         chat = update.effective_chat
         assert chat is not None
-        await send_html(context.bot, chat.id, html.escape(texts.USAGE[command]),
-                        thread_id=thread_of(message))
+        await send_html(
+            context.bot, chat.id, html.escape(texts.USAGE[command]), thread_id=thread_of(message)
+        )
         return
     await answer_text(update, context, query or "创业培训", intent=LOOKUPS[command])
 
@@ -56,8 +61,12 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     """Point to /help for a command the bot does not have."""
     chat = update.effective_chat
     assert chat is not None
-    await send_html(context.bot, chat.id, html.escape(texts.UNKNOWN_COMMAND),
-                    thread_id=thread_of(update.effective_message))
+    await send_html(
+        context.bot,
+        chat.id,
+        html.escape(texts.UNKNOWN_COMMAND),
+        thread_id=thread_of(update.effective_message),
+    )
 
 
 async def set_command_menu(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -82,6 +91,9 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
 
 def register_fallback(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:
     """Answer unknown commands in private chats (registered after every other command)."""
-    application.add_handler(MessageHandler(
-        filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.COMMAND, unknown_command))
-
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.COMMAND,
+            unknown_command,
+        )
+    )

@@ -32,8 +32,9 @@ async def on_error(update: object, context: BotContext) -> None:
         if update.callback_query is not None:
             await update.callback_query.answer(texts.APOLOGY)
         elif wants_apology(update) and update.message is not None:
-            await context.bot.send_message(update.message.chat_id, texts.APOLOGY,
-                                           message_thread_id=thread_of(update.message))
+            await context.bot.send_message(
+                update.message.chat_id, texts.APOLOGY, message_thread_id=thread_of(update.message)
+            )
     except TelegramError as error:
         logger.warning("could not send the apology: %s", error)
 

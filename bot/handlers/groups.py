@@ -71,8 +71,13 @@ async def on_group_question(update: Update, context: BotContext) -> None:
 
 def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:
     """Answer addressed group messages; stay silent otherwise."""
-    application.add_handler(MessageHandler(
-        filters.UpdateType.MESSAGE & filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND
-        & ADDRESSED_TO_BOT,
-        on_group_question,
-    ))
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE
+            & filters.ChatType.GROUPS
+            & filters.TEXT
+            & ~filters.COMMAND
+            & ADDRESSED_TO_BOT,
+            on_group_question,
+        )
+    )

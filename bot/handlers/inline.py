@@ -46,18 +46,24 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
             title=card.title[:100] or card.reply.headline[:100],
             description=card.description[:200],
             input_message_content=InputTextMessageContent(
-                split_html(render(card.reply))[0], parse_mode=ParseMode.HTML),
+                split_html(render(card.reply))[0], parse_mode=ParseMode.HTML
+            ),
         )
         for card in cards[:MAX_CARDS]
     ]
     try:
         await query.answer(
-            results, cache_time=CACHE_SECONDS, is_personal=False,
-            button=InlineQueryResultsButton(texts.INLINE_OPEN_BOT, start_parameter="inline"))
+            results,
+            cache_time=CACHE_SECONDS,
+            is_personal=False,
+            button=InlineQueryResultsButton(texts.INLINE_OPEN_BOT, start_parameter="inline"),
+        )
     except BadRequest as error:
         # The user typed on: an old query id is expected, not an error.
-        if "query is too old" not in error.message.lower() and "query id is invalid" not in \
-                error.message.lower():
+        if (
+            "query is too old" not in error.message.lower()
+            and "query id is invalid" not in error.message.lower()
+        ):
             raise
         logger.debug("inline query expired: %s", error)
 

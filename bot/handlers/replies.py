@@ -62,8 +62,14 @@ async def send_html(
     last = None
     for index, part in enumerate(parts):
         is_last = index == len(parts) - 1
-        last = await _send_part(bot, chat_id, part, markup if is_last else None,
-                                reply_to if index == 0 else None, thread_id)
+        last = await _send_part(
+            bot,
+            chat_id,
+            part,
+            markup if is_last else None,
+            reply_to if index == 0 else None,
+            thread_id,
+        )
     return last
 
 
@@ -77,9 +83,14 @@ async def _send_part(
 ) -> Message:
     reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
     try:
-        return await bot.send_message(chat_id, part, parse_mode=ParseMode.HTML,
-                                      reply_markup=markup, reply_parameters=reply,
-                                      message_thread_id=thread_id)
+        return await bot.send_message(
+            chat_id,
+            part,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            reply_parameters=reply,
+            message_thread_id=thread_id,
+        )
     except BadRequest as error:
         if not is_parse_error(error):
             raise
@@ -88,9 +99,13 @@ async def _send_part(
     message = None
     for index, text in enumerate(plain):
         message = await bot.send_message(
-            chat_id, text, parse_mode=None, reply_parameters=reply if index == 0 else None,
+            chat_id,
+            text,
+            parse_mode=None,
+            reply_parameters=reply if index == 0 else None,
             reply_markup=markup if index == len(plain) - 1 else None,
-            message_thread_id=thread_id)
+            message_thread_id=thread_id,
+        )
     assert message is not None
     return message
 
@@ -110,12 +125,18 @@ async def edit_html(
             return
         # Too old, deleted, inaccessible: answer below it instead.
         logger.info("could not edit message (%s); sending a new one", error)
-        await send_html(message.get_bot(), message.chat_id, html_text, markup,
-                        thread_id=thread_of(message))
+        await send_html(
+            message.get_bot(), message.chat_id, html_text, markup, thread_id=thread_of(message)
+        )
         return
     if len(parts) > 1:
-        await send_html(message.get_bot(), message.chat_id, "\n".join(parts[1:]), markup,
-                        thread_id=thread_of(message))
+        await send_html(
+            message.get_bot(),
+            message.chat_id,
+            "\n".join(parts[1:]),
+            markup,
+            thread_id=thread_of(message),
+        )
 
 
 async def _edit_part(message: Message, part: str, markup: InlineKeyboardMarkup | None) -> None:
@@ -126,5 +147,6 @@ async def _edit_part(message: Message, part: str, markup: InlineKeyboardMarkup |
         if not is_parse_error(error):
             raise
         logger.warning("Telegram could not parse an edit's HTML (%s); using plain text", error)
-    await message.edit_text(split_plain(html_to_plain(part))[0], parse_mode=None,
-                            reply_markup=markup)
+    await message.edit_text(
+        split_plain(html_to_plain(part))[0], parse_mode=None, reply_markup=markup
+    )

@@ -210,8 +210,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def deliver(fake: FakeTelegram, url: str, update: dict[str, Any], secret: str | None,
-            timeout: float = 20) -> int:
+def deliver(
+    fake: FakeTelegram, url: str, update: dict[str, Any], secret: str | None, timeout: float = 20
+) -> int:
     """POST ``update`` to a webhook like Telegram, retrying while the server is not bound yet."""
     deadline = time.monotonic() + timeout
     while True:
@@ -255,8 +256,15 @@ def webhook_pair(
     for name in ("a", "b"):
         port = free_port()
         bot = BotProcess(
-            fake_telegram, shared_database_url, tmp_path / f"bot-{name}.log",
-            "--webhook", PUBLIC_WEBHOOK_URL, "--listen", "127.0.0.1", "--port", str(port),
+            fake_telegram,
+            shared_database_url,
+            tmp_path / f"bot-{name}.log",
+            "--webhook",
+            PUBLIC_WEBHOOK_URL,
+            "--listen",
+            "127.0.0.1",
+            "--port",
+            str(port),
             env={"TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET},
         )
         instances.append(WebhookInstance(bot, f"http://127.0.0.1:{port}/hook"))

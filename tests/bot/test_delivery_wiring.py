@@ -28,7 +28,8 @@ def settings(settings: Settings) -> Settings:
 
 
 async def test_a_429_is_not_retried_past_the_lease_two_deliverers_send_one_copy(
-        settings: Settings, store: Store, fake_telegram: FakeTelegram) -> None:
+    settings: Settings, store: Store, fake_telegram: FakeTelegram
+) -> None:
     app = build_application(settings, Services(engine=get_engine(), store=store))
     deliverer = app.bot_data[DELIVERER_KEY]
     assert isinstance(deliverer, Deliverer)

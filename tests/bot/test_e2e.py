@@ -47,7 +47,10 @@ def test_private_question_gets_the_figure(served: tuple[FakeTelegram, BotProcess
     assert "3850" in _answers(fake, 10)[0].text
     # Only the update types some handler acts on are requested (no edits, reactions…).
     assert fake.calls("getUpdates")[-1].params["allowed_updates"] == [
-        "message", "callback_query", "inline_query"]
+        "message",
+        "callback_query",
+        "inline_query",
+    ]
 
 
 def test_start_greets_with_example_buttons(served: tuple[FakeTelegram, BotProcess]) -> None:
@@ -62,8 +65,11 @@ def test_inline_query_answers_cards(served: tuple[FakeTelegram, BotProcess]) -> 
     fake, _ = served
     update = fake.push_inline_query("焊工 技师", user_id=12)
     query_id = update["inline_query"]["id"]
-    call = fake.wait_for("answerInlineQuery", timeout=20,
-                         where=lambda c: c.params.get("inline_query_id") == query_id)[0]
+    call = fake.wait_for(
+        "answerInlineQuery",
+        timeout=20,
+        where=lambda c: c.params.get("inline_query_id") == query_id,
+    )[0]
     results = call.params["results"]
     assert 1 <= len(results) <= 10
     assert "3850" in results[0]["input_message_content"]["message_text"]
@@ -103,15 +109,20 @@ def test_markup_question_gets_valid_html(served: tuple[FakeTelegram, BotProcess]
 
 
 def test_400_concurrent_chats_are_each_answered_exactly_once(
-        served: tuple[FakeTelegram, BotProcess]) -> None:
+    served: tuple[FakeTelegram, BotProcess],
+) -> None:
     fake, _ = served
     chats = range(100_000, 100_400)
     started = time.monotonic()
     for chat in chats:
         fake.push_message(chat, "焊工技师补贴多少")
     in_range = set(chats)
-    calls = fake.wait_for("sendMessage", count=400, timeout=90,
-                          where=lambda c: c.chat_id in in_range and c.status == 200)
+    calls = fake.wait_for(
+        "sendMessage",
+        count=400,
+        timeout=90,
+        where=lambda c: c.chat_id in in_range and c.status == 200,
+    )
     elapsed = time.monotonic() - started
     assert sorted(c.chat_id for c in calls) == list(chats)
     assert all("3850" in c.text for c in calls)
@@ -131,13 +142,24 @@ def test_context_survives_a_restart(fake_telegram: FakeTelegram, tmp_path: Path)
 
 
 @pytest.mark.parametrize("configured_secret", [None, "configured_secret-123"])
-def test_webhook_checks_the_secret_token(fake_telegram: FakeTelegram, tmp_path: Path,
-                                         configured_secret: str | None) -> None:
+def test_webhook_checks_the_secret_token(
+    fake_telegram: FakeTelegram, tmp_path: Path, configured_secret: str | None
+) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
     env = {"TELEGRAM_WEBHOOK_SECRET": configured_secret} if configured_secret else {}
-    bot = BotProcess(fake_telegram, f"sqlite:///{tmp_path / 'bot.sqlite3'}", tmp_path / "bot.log",
-                     "--webhook", url, "--listen", "127.0.0.1", "--port", str(port), env=env)
+    bot = BotProcess(
+        fake_telegram,
+        f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        tmp_path / "bot.log",
+        "--webhook",
+        url,
+        "--listen",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        env=env,
+    )
     bot.start(ready_method="setWebhook")
     set_webhook = fake_telegram.calls("setWebhook")[-1]
     secret = set_webhook.params["secret_token"]
@@ -160,8 +182,8 @@ def test_webhook_checks_the_secret_token(fake_telegram: FakeTelegram, tmp_path: 
 
 
 def test_two_webhook_instances_share_context_and_dedupe_updates(
-        fake_telegram: FakeTelegram,
-        webhook_pair: tuple[WebhookInstance, WebhookInstance]) -> None:
+    fake_telegram: FakeTelegram, webhook_pair: tuple[WebhookInstance, WebhookInstance]
+) -> None:
     a, b = webhook_pair
     registered = fake_telegram.calls("setWebhook")
     assert [c.params["url"] for c in registered] == [PUBLIC_WEBHOOK_URL] * 2
@@ -180,8 +202,11 @@ def test_two_webhook_instances_share_context_and_dedupe_updates(
     for update in updates:
         barrier = threading.Barrier(2)
 
-        def post(instance: WebhookInstance, update: dict[str, object] = update,
-                 barrier: threading.Barrier = barrier) -> int:
+        def post(
+            instance: WebhookInstance,
+            update: dict[str, object] = update,
+            barrier: threading.Barrier = barrier,
+        ) -> int:
             barrier.wait(10)
             return instance.deliver(update)
 

@@ -40,7 +40,7 @@ def test_cuts_prefer_paragraphs_and_reopen_tags() -> None:
 
 
 def test_never_cuts_inside_an_entity_or_a_surrogate_pair() -> None:
-    text = ("&amp;😀" * 50)
+    text = "&amp;😀" * 50
     for limit in range(12, 40):
         parts = split_html(text, limit=limit)
         assert all(telegram_html_error(p) is None and utf16_len(p) <= limit for p in parts)
@@ -62,7 +62,8 @@ _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_si
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(question=_TEXT, extra=st.lists(_TEXT, max_size=40), limit=st.integers(40, 4096))
 def test_every_rendered_reply_is_valid_telegram_html_within_the_limit(
-        question: str, extra: list[str], limit: int) -> None:
+    question: str, extra: list[str], limit: int
+) -> None:
     """Any text through the engine, plus arbitrary blocks, splits into valid messages."""
     reply = get_engine().answer(question)
     reply.blocks.append(Block(question * 3, extra, source=question))
@@ -81,8 +82,7 @@ def test_every_rendered_reply_is_valid_telegram_html_within_the_limit(
 def test_long_replies_split_below_4096(lines: list[str]) -> None:
     body = render(Reply([Block(lines[0] * 40, [line * 20 for line in lines[1:]], "附件1")]))
     parts = split_html(body)
-    assert all(utf16_len(p) <= MAX_MESSAGE_UTF16 and telegram_html_error(p) is None
-               for p in parts)
+    assert all(utf16_len(p) <= MAX_MESSAGE_UTF16 and telegram_html_error(p) is None for p in parts)
 
 
 def test_token_filter_redacts_messages_arguments_and_tracebacks() -> None:

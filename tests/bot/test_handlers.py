@@ -54,11 +54,13 @@ async def test_unknown_private_command_points_to_help(harness: Harness) -> None:
 async def test_command_menu_is_registered_on_start(harness: Harness) -> None:
     calls = harness.fake.calls("setMyCommands")
     assert [c["command"] for c in calls[0].params["commands"]][:6] == [
-        c for c, _ in texts.COMMANDS]
+        c for c, _ in texts.COMMANDS
+    ]
 
 
 async def test_ambiguous_name_asks_with_buttons_and_a_press_answers_in_place(
-        harness: Harness) -> None:
+    harness: Harness,
+) -> None:
     question = await harness.ask(PRIVATE, "钳工补贴")
     buttons = question.buttons()
     assert len(buttons) >= 2 and all(len(b["callback_data"].encode()) <= 64 for b in buttons)
@@ -85,8 +87,11 @@ async def test_untrusted_callback_data_gets_a_polite_answer(harness: Harness) ->
 
 async def test_thumbs_down_logs_the_question_without_identity(harness: Harness) -> None:
     answer = await harness.ask(PRIVATE, "焊工技师补贴多少")
-    down = next(b["callback_data"] for b in answer.buttons() if b["callback_data"].startswith(
-        FEEDBACK_DOWN))
+    down = next(
+        b["callback_data"]
+        for b in answer.buttons()
+        if b["callback_data"].startswith(FEEDBACK_DOWN)
+    )
     reply = await harness.press(PRIVATE, down)
     assert reply.params["text"] == texts.FEEDBACK_DOWN
     await harness.fake.await_calls("editMessageReplyMarkup", chat_id=PRIVATE)
@@ -103,7 +108,8 @@ async def test_thumbs_up_logs_nothing(harness: Harness) -> None:
 
 
 async def test_not_understood_questions_are_counted_in_stats_for_admins_only(
-        harness: Harness) -> None:
+    harness: Harness,
+) -> None:
     for _ in range(2):
         await harness.ask(PRIVATE, "今天天气怎么样")
     assert (await harness.ask(PRIVATE, "/stats")).text == texts.ADMIN_ONLY
@@ -147,8 +153,9 @@ async def test_inline_query_answers_compact_cards(harness: Harness) -> None:
     assert call.params["cache_time"] <= 60 and not call.params.get("is_personal")
     content = results[0]["input_message_content"]
     assert "3850" in content["message_text"] and content["parse_mode"] == "HTML"
-    assert all(telegram_html_error(r["input_message_content"]["message_text"]) is None
-               for r in results)
+    assert all(
+        telegram_html_error(r["input_message_content"]["message_text"]) is None for r in results
+    )
 
 
 async def test_markup_in_a_question_is_escaped(harness: Harness) -> None:
@@ -167,10 +174,12 @@ async def test_unparseable_html_falls_back_to_plain_text(harness: Harness) -> No
 
 
 async def test_flood_is_throttled_with_one_notice_and_others_are_unaffected(
-        harness: Harness) -> None:
+    harness: Harness,
+) -> None:
     flooder, other = 4001, 4002
-    await harness.feed(*[harness.fake.message_update(flooder, "焊工技师补贴多少")
-                         for _ in range(30)])
+    await harness.feed(
+        *[harness.fake.message_update(flooder, "焊工技师补贴多少") for _ in range(30)]
+    )
     await harness.feed(harness.fake.message_update(other, "电工技师补贴多少"))
     await harness.settle()
     texts_sent = [c.text for c in harness.fake.calls("sendMessage", chat_id=flooder)]
@@ -183,14 +192,17 @@ async def test_chat_order_is_kept_under_concurrency(harness: Harness) -> None:
     chat = 5001
     # The first answer is slow to be accepted; the follow-up must still come after it.
     harness.fake.fail(Fault.slow(0.5), method="sendMessage", chat_id=chat)
-    await harness.feed(harness.fake.message_update(chat, "电工技师补贴多少"),
-                       harness.fake.message_update(chat, "那高级技师呢"))
+    await harness.feed(
+        harness.fake.message_update(chat, "电工技师补贴多少"),
+        harness.fake.message_update(chat, "那高级技师呢"),
+    )
     calls = await harness.fake.await_calls("sendMessage", chat_id=chat, count=2)
     assert "3850" in calls[0].text and "4730" in calls[1].text
 
 
 async def test_handler_error_is_logged_and_the_user_gets_an_apology(
-        harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("engine exploded")
 
@@ -223,13 +235,16 @@ async def test_retry_after_is_honoured(harness: Harness) -> None:
 
 
 async def test_long_reply_is_split_with_the_keyboard_under_the_last_part(
-        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from nlp.reply import Block, Reply
 
-    long_reply = Reply([Block(f"第{i}段 <焊工> & 电工", ["补贴说明" * 40] * 3, "附件1")
-                        for i in range(40)])
-    monkeypatch.setattr(harness.app.bot_data["services"].engine, "answer",
-                        lambda *args, **kwargs: long_reply)
+    long_reply = Reply(
+        [Block(f"第{i}段 <焊工> & 电工", ["补贴说明" * 40] * 3, "附件1") for i in range(40)]
+    )
+    monkeypatch.setattr(
+        harness.app.bot_data["services"].engine, "answer", lambda *args, **kwargs: long_reply
+    )
     await harness.feed(harness.fake.message_update(PRIVATE, "很长的问题"))
     await harness.settle()
     parts = harness.fake.calls("sendMessage", chat_id=PRIVATE)

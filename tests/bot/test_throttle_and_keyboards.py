@@ -46,8 +46,10 @@ def test_safe_to_retry() -> None:
     assert not safe_to_retry("getUpdates", never_sent)
 
 
-@pytest.mark.parametrize("data", [None, "", "x" * 65, "焊" * 22, "a\nb", "a\x00", "bot:fb+:XYZ",
-                                  "bot:ex:abc", "bot:other", 42])
+@pytest.mark.parametrize(
+    "data",
+    [None, "", "x" * 65, "焊" * 22, "a\nb", "a\x00", "bot:fb+:XYZ", "bot:ex:abc", "bot:other", 42],
+)
 def test_invalid_callback_data_is_refused(data: object) -> None:
     assert parse_callback(data) is None
 
@@ -87,8 +89,10 @@ async def test_a_chat_waiting_for_its_lock_holds_no_slot() -> None:
             await release.wait()
 
     busy = [asyncio.create_task(processor.process_update(_update(1, -5), handle("a0", True)))]
-    busy += [asyncio.create_task(processor.process_update(_update(i, -5), handle(f"a{i}")))
-             for i in range(2, 7)]
+    busy += [
+        asyncio.create_task(processor.process_update(_update(i, -5), handle(f"a{i}")))
+        for i in range(2, 7)
+    ]
     other = asyncio.create_task(processor.process_update(_update(9, 42), handle("b")))
     await asyncio.wait_for(other, 2)  # before the fix: no free slot until a0 ends
     assert ran == ["a0", "b"]
@@ -107,8 +111,10 @@ async def test_unwanted_updates_and_a_chats_excess_backlog_are_dropped() -> None
         if update_id == 1:
             await release.wait()
 
-    tasks = [asyncio.create_task(processor.process_update(_update(i, -5), handle(i)))
-             for i in (1, 2, 3, 4, 5, 99)]
+    tasks = [
+        asyncio.create_task(processor.process_update(_update(i, -5), handle(i)))
+        for i in (1, 2, 3, 4, 5, 99)
+    ]
     await asyncio.sleep(0)  # let every task reach the chat's lock (or be dropped)
     await asyncio.wait_for(asyncio.gather(*tasks[3:]), 2)  # dropped ones return at once
     release.set()

@@ -64,11 +64,18 @@ async def test_a_slow_busy_group_does_not_hold_up_other_chats(harness: Harness) 
     group's lock, and the private chat waited for the slow answer)."""
     fake, slow = harness.fake, 6.0
     fake.fail(Fault.slow(slow), method="sendMessage", chat_id=GROUP, times=1)
-    await harness.feed(fake.message_update(GROUP, f"@{fake.username} 焊工技师补贴多少",
-                                           chat_type="supergroup", user_id=1))
+    await harness.feed(
+        fake.message_update(
+            GROUP, f"@{fake.username} 焊工技师补贴多少", chat_type="supergroup", user_id=1
+        )
+    )
     await fake.await_calls("sendMessage", chat_id=GROUP)  # arrived; answered only after 6 s
-    await harness.feed(*[fake.message_update(GROUP, f"闲聊 {i}", chat_type="supergroup",
-                                             user_id=10 + i) for i in range(300)])
+    await harness.feed(
+        *[
+            fake.message_update(GROUP, f"闲聊 {i}", chat_type="supergroup", user_id=10 + i)
+            for i in range(300)
+        ]
+    )
     start = time.monotonic()
     await harness.feed(fake.message_update(PRIVATE, "电工技师补贴多少"))
     answer = (await fake.await_calls("sendMessage", chat_id=PRIVATE, timeout=slow - 2))[0]
@@ -78,7 +85,8 @@ async def test_a_slow_busy_group_does_not_hold_up_other_chats(harness: Harness) 
 
 
 async def test_a_migration_is_handled_once_and_a_failure_there_is_not_apologised_for(
-        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     old, new = -3101, -1003101
     calls: list[tuple[int, int]] = []
     real = harness.store.migrate_chat
@@ -102,14 +110,18 @@ async def test_a_migration_is_handled_once_and_a_failure_there_is_not_apologised
 
 
 async def test_apology_only_where_the_bot_would_have_answered_and_in_the_topic(
-        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("engine exploded")
 
     monkeypatch.setattr(harness.app.bot_data["services"].engine, "answer", broken)
     fake = harness.fake
-    question = _in_topic(fake.message_update(GROUP, f"@{fake.username} 焊工技师补贴多少",
-                                             chat_type="supergroup", user_id=5))
+    question = _in_topic(
+        fake.message_update(
+            GROUP, f"@{fake.username} 焊工技师补贴多少", chat_type="supergroup", user_id=5
+        )
+    )
     await harness.feed(question)
     apology = (await fake.await_calls("sendMessage", chat_id=GROUP))[0]
     assert apology.text == texts.APOLOGY and apology.params["message_thread_id"] == TOPIC
@@ -117,19 +129,27 @@ async def test_apology_only_where_the_bot_would_have_answered_and_in_the_topic(
 
 
 async def test_every_reply_in_a_forum_topic_goes_to_the_topic(
-        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from nlp.reply import Block, Reply
 
     fake = harness.fake
-    help_call = await harness.ask(GROUP, f"/help@{fake.username}", user_id=5,
-                                  message_thread_id=TOPIC, is_topic_message=True)
+    help_call = await harness.ask(
+        GROUP, f"/help@{fake.username}", user_id=5, message_thread_id=TOPIC, is_topic_message=True
+    )
     assert help_call.params["message_thread_id"] == TOPIC
     long_reply = Reply([Block(f"第{i}段", ["补贴说明" * 40] * 3, "附件1") for i in range(40)])
-    monkeypatch.setattr(harness.app.bot_data["services"].engine, "answer",
-                        lambda *args, **kwargs: long_reply)
+    monkeypatch.setattr(
+        harness.app.bot_data["services"].engine, "answer", lambda *args, **kwargs: long_reply
+    )
     before = len(fake.calls("sendMessage", chat_id=GROUP))
-    await harness.feed(_in_topic(fake.message_update(GROUP, f"@{fake.username} 很长的问题",
-                                                     chat_type="supergroup", user_id=5)))
+    await harness.feed(
+        _in_topic(
+            fake.message_update(
+                GROUP, f"@{fake.username} 很长的问题", chat_type="supergroup", user_id=5
+            )
+        )
+    )
     await harness.settle()
     parts = fake.calls("sendMessage", chat_id=GROUP)[before:]
     assert len(parts) > 1 and all(p.status == 200 for p in parts)
@@ -139,11 +159,14 @@ async def test_every_reply_in_a_forum_topic_goes_to_the_topic(
 async def test_flood_notice_goes_to_the_topic(harness: Harness) -> None:
     """(A private chat with topics: a group's 20-a-minute limit would delay the notice.)"""
     fake, chat = harness.fake, PRIVATE + 2
-    await harness.feed(*[fake.message_update(chat, "/calc", message_thread_id=TOPIC,
-                                             is_topic_message=True) for _ in range(21)])
+    await harness.feed(
+        *[
+            fake.message_update(chat, "/calc", message_thread_id=TOPIC, is_topic_message=True)
+            for _ in range(21)
+        ]
+    )
     await harness.settle()
-    notices = [c for c in fake.calls("sendMessage", chat_id=chat)
-               if c.text == texts.FLOOD_NOTICE]
+    notices = [c for c in fake.calls("sendMessage", chat_id=chat) if c.text == texts.FLOOD_NOTICE]
     assert len(notices) == 1 and notices[0].params["message_thread_id"] == TOPIC
 
 
@@ -165,17 +188,23 @@ async def test_button_presses_and_edits_count_against_the_flood_limit(harness: H
     await harness.feed(*[_edited(lookup, lookup["update_id"] + 40_000 + i) for i in range(20)])
     await harness.settle()
     assert [c.text for c in fake.calls("sendMessage", chat_id=edits)].count(
-        texts.FLOOD_NOTICE) == 1
+        texts.FLOOD_NOTICE
+    ) == 1
 
 
 async def test_anonymous_admins_of_two_groups_are_not_one_flooder(harness: Harness) -> None:
     fake = harness.fake
     for group in (GROUP, GROUP - 1):
-        updates = [fake.message_update(group, f"@{fake.username} 焊工技师补贴多少",
-                                       chat_type="supergroup", user_id=ANONYMOUS_ADMIN,
-                                       sender_chat={"id": group, "type": "supergroup",
-                                                    "title": "G"})
-                   for _ in range(12)]
+        updates = [
+            fake.message_update(
+                group,
+                f"@{fake.username} 焊工技师补贴多少",
+                chat_type="supergroup",
+                user_id=ANONYMOUS_ADMIN,
+                sender_chat={"id": group, "type": "supergroup", "title": "G"},
+            )
+            for _ in range(12)
+        ]
         await harness.feed(*updates)
     await harness.settle()
     for group in (GROUP, GROUP - 1):

@@ -136,7 +136,9 @@ async def test_notify_body_may_start_on_the_next_line(
     reply = await _send(app, fake, STAFF, "/notify 创业\n申报开始\n第二行")
     assert "主题 创业" in reply
     assert [(s.topic, s.text) for s in store.recent_notices()] == [
-        ("创业", "申报开始\n第二行"), ("全部", "3月1日起报名，详见附件")]
+        ("创业", "申报开始\n第二行"),
+        ("全部", "3月1日起报名，详见附件"),
+    ]
 
 
 async def test_long_replies_are_split_and_edits_are_not_commands(
@@ -149,9 +151,14 @@ async def test_long_replies_are_split_and_edits_are_not_commands(
     store.subscribe(GROUP, "group")
     update = fake.push_message(STAFF, "/notify 明天截止")
     await app.process_update(Update.de_json(update, app.bot))
-    edited = {"update_id": update["update_id"] + 1000,
-              "edited_message": {**update["message"], "edit_date": update["message"]["date"] + 1,
-                                 "text": "/notify 后天截止"}}
+    edited = {
+        "update_id": update["update_id"] + 1000,
+        "edited_message": {
+            **update["message"],
+            "edit_date": update["message"]["date"] + 1,
+            "text": "/notify 后天截止",
+        },
+    }
     await app.process_update(Update.de_json(edited, app.bot))
     assert [s.text for s in store.recent_notices()] == ["明天截止"]
     assert len(fake.calls("sendMessage", chat_id=STAFF)) == 1

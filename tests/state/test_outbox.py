@@ -94,8 +94,9 @@ def test_unsubscribing_cancels_what_was_queued_for_the_dropped_topics(store: Sto
     everyone, _ = store.queue_notice("全部", "全部")
     later, _ = store.queue_notice("明天", "创业", send_at=utcnow() + timedelta(hours=1))
     store.unsubscribe(-1, ["创业"])
-    assert {(m.chat_id, m.text) for m in store.claim_outbox("w", 50, LEASE) if m.chat_id == -1} \
-        == {(-1, "紧缺"), (-1, "全部")}
+    assert {
+        (m.chat_id, m.text) for m in store.claim_outbox("w", 50, LEASE) if m.chat_id == -1
+    } == {(-1, "紧缺"), (-1, "全部")}
     status = store.notice_status(later)
     assert status is not None and (status.pending, status.cancelled) == (1, 1)  # -2 still gets it
     store.subscribe(-3, "group")
@@ -116,8 +117,9 @@ def test_rows_of_an_ended_subscription_are_never_claimed(store: Store) -> None:
     claimed = store.claim_outbox("dead", 10, timedelta(seconds=-1))  # lease already over
     assert len(claimed) == 2
     with store._session.begin() as session:
-        session.execute(update(Subscription).where(Subscription.chat_id == -1).values(
-            active=False))
+        session.execute(
+            update(Subscription).where(Subscription.chat_id == -1).values(active=False)
+        )
     assert [m.chat_id for m in store.claim_outbox("w", 10, LEASE)] == [-2]
     store.record_delivered(store_claimed_id(store, -2), "w", 1)
     assert store.next_due() is None and store.open_count() == 0
@@ -125,5 +127,6 @@ def test_rows_of_an_ended_subscription_are_never_claimed(store: Store) -> None:
 
 def store_claimed_id(store: Store, chat_id: int) -> int:
     with store._session() as session:
-        return int(session.scalar(
-            select(OutboxMessage.id).where(OutboxMessage.chat_id == chat_id)) or 0)
+        return int(
+            session.scalar(select(OutboxMessage.id).where(OutboxMessage.chat_id == chat_id)) or 0
+        )

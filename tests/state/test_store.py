@@ -9,9 +9,9 @@ from sqlalchemy import func, select, update
 
 from knowledge.state import (
     QUESTION_MAX_CHARS,
+    Notice,
     OutboxMessage,
     ProcessedUpdate,
-    Notice,
     QuestionLog,
     Store,
     utcnow,
@@ -187,8 +187,9 @@ def test_concurrent_migrations_of_one_chat_move_it_once(store: Store, second_sto
             store.subscribe(new, "supergroup", ["紧缺"])
         barrier = threading.Barrier(4)
 
-        def migrate(s: Store, old: int = old, new: int = new,
-                    barrier: threading.Barrier = barrier) -> None:
+        def migrate(
+            s: Store, old: int = old, new: int = new, barrier: threading.Barrier = barrier
+        ) -> None:
             barrier.wait(10)
             s.migrate_chat(old, new)
 
@@ -203,8 +204,11 @@ def test_concurrent_migrations_of_one_chat_move_it_once(store: Store, second_sto
             rows = session.execute(
                 select(OutboxMessage.chat_id, OutboxMessage.state)
                 .join(Notice, Notice.id == OutboxMessage.notice_id)
-                .where(Notice.text == f"n{n}", OutboxMessage.chat_id.in_((old, new)),
-                       OutboxMessage.state == "pending")
+                .where(
+                    Notice.text == f"n{n}",
+                    OutboxMessage.chat_id.in_((old, new)),
+                    OutboxMessage.state == "pending",
+                )
             ).all()
         assert rows == [(new, "pending")]
 
@@ -219,13 +223,18 @@ def test_the_same_request_queues_one_notice(store: Store, second_store: Store) -
     assert other[0] != first[0]
     assert [s.text for s in store.recent_notices()] == ["3月1日截止", "3月1日截止"]
     with ThreadPoolExecutor(4) as pool:
-        results = set(pool.map(
-            lambda i: (store, second_store)[i % 2].queue_notice("x", request_key="tg:7:44"),
-            range(8)))
+        results = set(
+            pool.map(
+                lambda i: (store, second_store)[i % 2].queue_notice("x", request_key="tg:7:44"),
+                range(8),
+            )
+        )
     assert len(results) == 1 and len(store.recent_notices(10)) == 3
 
 
-def test_concurrent_first_subscriptions_of_one_chat_merge(store: Store, second_store: Store) -> None:
+def test_concurrent_first_subscriptions_of_one_chat_merge(
+    store: Store, second_store: Store
+) -> None:
     """Two instances handle the first /subscribe of a new group at the same moment."""
     import threading
 
@@ -233,15 +242,17 @@ def test_concurrent_first_subscriptions_of_one_chat_merge(store: Store, second_s
         chat = -(7000 + n)
         barrier = threading.Barrier(4)
 
-        def subscribe(s: Store, topic: str, chat: int = chat,
-                      barrier: threading.Barrier = barrier) -> None:
+        def subscribe(
+            s: Store, topic: str, chat: int = chat, barrier: threading.Barrier = barrier
+        ) -> None:
             barrier.wait(10)
             s.subscribe(chat, "group", [topic])
 
         topics = ["创业", "紧缺", "目录", "政策"]
         with ThreadPoolExecutor(4) as pool:
-            futures = [pool.submit(subscribe, (store, second_store)[i % 2], topics[i])
-                       for i in range(4)]
+            futures = [
+                pool.submit(subscribe, (store, second_store)[i % 2], topics[i]) for i in range(4)
+            ]
             for future in futures:
                 future.result()
         sub = store.subscription(chat)

@@ -87,11 +87,33 @@ MAX_MESSAGE_UTF16 = 4096
 # Parameters Telegram takes as plain strings: never JSON-decode them ("123" stays "123").
 _STRING_PARAMS = frozenset(
     {
-        "text", "caption", "query", "secret_token", "url", "parse_mode", "callback_query_id",
-        "inline_query_id", "inline_message_id", "next_offset", "switch_pm_text",
-        "switch_pm_parameter", "description", "short_description", "title", "name", "emoji",
-        "explanation", "question", "address", "first_name", "last_name", "vcard",
-        "phone_number", "ip_address", "language_code", "action",
+        "text",
+        "caption",
+        "query",
+        "secret_token",
+        "url",
+        "parse_mode",
+        "callback_query_id",
+        "inline_query_id",
+        "inline_message_id",
+        "next_offset",
+        "switch_pm_text",
+        "switch_pm_parameter",
+        "description",
+        "short_description",
+        "title",
+        "name",
+        "emoji",
+        "explanation",
+        "question",
+        "address",
+        "first_name",
+        "last_name",
+        "vcard",
+        "phone_number",
+        "ip_address",
+        "language_code",
+        "action",
     }
 )
 
@@ -104,12 +126,26 @@ def utf16_len(text: str) -> int:
 # --------------------------------------------------------------------------- Telegram HTML
 
 _ALLOWED_TAGS = {
-    "b": set(), "strong": set(), "i": set(), "em": set(), "u": set(), "ins": set(),
-    "s": set(), "strike": set(), "del": set(), "tg-spoiler": set(), "span": {"class"},
-    "a": {"href"}, "code": {"class"}, "pre": set(), "blockquote": {"expandable"},
+    "b": set(),
+    "strong": set(),
+    "i": set(),
+    "em": set(),
+    "u": set(),
+    "ins": set(),
+    "s": set(),
+    "strike": set(),
+    "del": set(),
+    "tg-spoiler": set(),
+    "span": {"class"},
+    "a": {"href"},
+    "code": {"class"},
+    "pre": set(),
+    "blockquote": {"expandable"},
     "tg-emoji": {"emoji-id"},
 }
-_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:=(?:\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'<>=]+))?)*)\s*>")
+_TAG_RE = re.compile(
+    r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:=(?:\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'<>=]+))?)*)\s*>"
+)
 _ATTR_RE = re.compile(r"([a-zA-Z-]+)(?:=(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'<>=]+)))?")
 _ENTITY_RE = re.compile(r"&(lt|gt|amp|quot|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
 
@@ -135,25 +171,33 @@ def telegram_html_error(text: str) -> str | None:
             closing, name, attrs = match.group(1), match.group(2).lower(), match.group(3)
             if name not in _ALLOWED_TAGS:
                 kind = "end" if closing else "start"
-                return (f"Bad Request: can't parse entities: unsupported {kind} tag \"{name}\""
-                        f" at byte offset {offset}")
+                return (
+                    f'Bad Request: can\'t parse entities: unsupported {kind} tag "{name}"'
+                    f" at byte offset {offset}"
+                )
             if closing:
                 if not stack or stack[-1] != name:
-                    return (f"Bad Request: can't parse entities: can't find start tag for"
-                            f" \"{name}\" at byte offset {offset}")
+                    return (
+                        f"Bad Request: can't parse entities: can't find start tag for"
+                        f' "{name}" at byte offset {offset}'
+                    )
                 stack.pop()
             else:
                 for attr in _ATTR_RE.finditer(attrs):
                     if attr.group(1).lower() not in _ALLOWED_TAGS[name]:
-                        return (f"Bad Request: can't parse entities: unsupported attribute"
-                                f" \"{attr.group(1)}\" at byte offset {offset}")
+                        return (
+                            f"Bad Request: can't parse entities: unsupported attribute"
+                            f' "{attr.group(1)}" at byte offset {offset}'
+                        )
                 stack.append(name)
             i = match.end()
         elif char == "&":
             match = _ENTITY_RE.match(text, i)
             if not match:
-                return (f"Bad Request: can't parse entities: unsupported HTML entity"
-                        f" at byte offset {offset}")
+                return (
+                    f"Bad Request: can't parse entities: unsupported HTML entity"
+                    f" at byte offset {offset}"
+                )
             plain.append(html.unescape(match.group(0)))
             i = match.end()
         elif char == ">":
@@ -162,8 +206,10 @@ def telegram_html_error(text: str) -> str | None:
             plain.append(char)
             i += 1
     if stack:
-        return (f"Bad Request: can't parse entities: can't find end tag corresponding to start"
-                f" tag \"{stack[-1]}\"")
+        return (
+            f"Bad Request: can't parse entities: can't find end tag corresponding to start"
+            f' tag "{stack[-1]}"'
+        )
     rendered = "".join(plain)
     if not rendered.strip():
         return "Bad Request: message text is empty"
@@ -269,8 +315,11 @@ class Fault:
     @classmethod
     def migrated(cls, new_chat_id: int) -> Fault:
         """400: the group was upgraded to a supergroup with ``new_chat_id``."""
-        return cls(400, "Bad Request: group chat was upgraded to a supergroup chat",
-                   {"migrate_to_chat_id": new_chat_id})
+        return cls(
+            400,
+            "Bad Request: group chat was upgraded to a supergroup chat",
+            {"migrate_to_chat_id": new_chat_id},
+        )
 
 
 @dataclass
@@ -308,15 +357,25 @@ class _State:
 class FakeTelegram:
     """The stand-in Bot API server; see the module docstring."""
 
-    def __init__(self, token: str = DEFAULT_TOKEN, *, username: str = DEFAULT_USERNAME,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        *,
+        username: str = DEFAULT_USERNAME,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
         self.token = token
         self.host = host
         self.port = port
         self.bot_user = {
-            "id": int(token.split(":", 1)[0]), "is_bot": True, "first_name": "Skillbot",
-            "username": username, "can_join_groups": True,
-            "can_read_all_group_messages": False, "supports_inline_queries": True,
+            "id": int(token.split(":", 1)[0]),
+            "is_bot": True,
+            "first_name": "Skillbot",
+            "username": username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": True,
         }
         self._state = _State()
         self._lock = threading.Condition()
@@ -342,7 +401,8 @@ class FakeTelegram:
             try:
                 self._new_update = asyncio.Event()
                 self._server = loop.run_until_complete(
-                    asyncio.start_server(self._serve, self.host, self.port))
+                    asyncio.start_server(self._serve, self.host, self.port)
+                )
                 self.port = self._server.sockets[0].getsockname()[1]
             except BaseException as exc:
                 errors.append(exc)
@@ -420,9 +480,16 @@ class FakeTelegram:
             loop.call_soon_threadsafe(event.set)
         return update
 
-    def make_message(self, chat_id: int, text: str, *, user_id: int | None = None,
-                     chat_type: str | None = None, reply_to: dict[str, Any] | None = None,
-                     **extra: Any) -> dict[str, Any]:
+    def make_message(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        user_id: int | None = None,
+        chat_type: str | None = None,
+        reply_to: dict[str, Any] | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
         """Build a user's message dict (entities for /commands and @mentions included)."""
         chat_type = chat_type or _chat_type(chat_id)
         if user_id is None:
@@ -449,35 +516,47 @@ class FakeTelegram:
         """An update with a user's message (not queued); keywords as for :meth:`make_message`."""
         return self._numbered({"message": self.make_message(chat_id, text, **kwargs)})
 
-    def callback_update(self, chat_id: int, data: str, *, message: dict[str, Any] | None = None,
-                        user_id: int | None = None) -> dict[str, Any]:
+    def callback_update(
+        self,
+        chat_id: int,
+        data: str,
+        *,
+        message: dict[str, Any] | None = None,
+        user_id: int | None = None,
+    ) -> dict[str, Any]:
         """An update pressing a button on ``message`` (default: the bot's last one in the chat)."""
         if message is None:
             message = self.messages(chat_id)[-1]
         if user_id is None:
             user_id = chat_id if _chat_type(chat_id) == "private" else 1000
         query = {
-            "id": str(next(self._ids)), "chat_instance": str(chat_id), "data": data,
+            "id": str(next(self._ids)),
+            "chat_instance": str(chat_id),
+            "data": data,
             "from": {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"},
             "message": message,
         }
         return self._numbered({"callback_query": query})
 
-    def inline_update(self, query: str, *, user_id: int = 1000,
-                      chat_type: str = "sender") -> dict[str, Any]:
+    def inline_update(
+        self, query: str, *, user_id: int = 1000, chat_type: str = "sender"
+    ) -> dict[str, Any]:
         """An update with an inline query ``@bot query``."""
         inline = {
-            "id": str(next(self._ids)), "query": query, "offset": "", "chat_type": chat_type,
+            "id": str(next(self._ids)),
+            "query": query,
+            "offset": "",
+            "chat_type": chat_type,
             "from": {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"},
         }
         return self._numbered({"inline_query": inline})
 
     def migration_updates(self, old_chat_id: int, new_chat_id: int) -> list[dict[str, Any]]:
         """The two service messages Telegram sends when a group becomes a supergroup."""
-        old = self.make_message(old_chat_id, "", chat_type="group",
-                                migrate_to_chat_id=new_chat_id)
-        new = self.make_message(new_chat_id, "", chat_type="supergroup",
-                                migrate_from_chat_id=old_chat_id)
+        old = self.make_message(old_chat_id, "", chat_type="group", migrate_to_chat_id=new_chat_id)
+        new = self.make_message(
+            new_chat_id, "", chat_type="supergroup", migrate_from_chat_id=old_chat_id
+        )
         return [self._numbered({"message": old}), self._numbered({"message": new})]
 
     def push_message(self, chat_id: int, text: str, **kwargs: Any) -> dict[str, Any]:
@@ -510,17 +589,20 @@ class FakeTelegram:
         """Block until the bot confirmed (took) every update up to ``update_id``."""
         with self._lock:
             ok = self._lock.wait_for(
-                lambda: all(u["update_id"] > update_id for u in self._state.updates), timeout)
+                lambda: all(u["update_id"] > update_id for u in self._state.updates), timeout
+            )
         if not ok:
             raise TimeoutError(f"update {update_id} not confirmed within {timeout}s")
 
     @staticmethod
-    def deliver_webhook(url: str, update: dict[str, Any], secret_token: str | None = None,
-                        timeout: float = 10.0) -> int:
+    def deliver_webhook(
+        url: str, update: dict[str, Any], secret_token: str | None = None, timeout: float = 10.0
+    ) -> int:
         """POST ``update`` to a bot's webhook like Telegram does; returns the HTTP status."""
         parts = urlsplit(url)
-        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80,
-                                          timeout=timeout)
+        conn = http.client.HTTPConnection(
+            parts.hostname or "127.0.0.1", parts.port or 80, timeout=timeout
+        )
         headers = {"Content-Type": "application/json"}
         if secret_token is not None:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret_token
@@ -534,16 +616,28 @@ class FakeTelegram:
 
     # ----------------------------------------------------------------- inspecting
 
-    def calls(self, method: str | None = None, *, chat_id: Any = None,
-              where: Callable[[Call], bool] | None = None) -> list[Call]:
+    def calls(
+        self,
+        method: str | None = None,
+        *,
+        chat_id: Any = None,
+        where: Callable[[Call], bool] | None = None,
+    ) -> list[Call]:
         """Recorded calls, optionally filtered by method (case-insensitive), chat and predicate."""
         with self._lock:
             return [c for c in self._state.calls if _call_matches(c, method, chat_id, where)]
 
-    def wait_for(self, method: str | None = None, *, chat_id: Any = None, count: int = 1,
-                 where: Callable[[Call], bool] | None = None,
-                 timeout: float = 10.0) -> list[Call]:
+    def wait_for(
+        self,
+        method: str | None = None,
+        *,
+        chat_id: Any = None,
+        count: int = 1,
+        where: Callable[[Call], bool] | None = None,
+        timeout: float = 10.0,
+    ) -> list[Call]:
         """Block until at least ``count`` matching calls were recorded; return them all."""
+
         def matching() -> list[Call]:
             return [c for c in self._state.calls if _call_matches(c, method, chat_id, where)]
 
@@ -552,7 +646,8 @@ class FakeTelegram:
                 seen = [(c.method, c.chat_id, c.text[:60]) for c in self._state.calls[-10:]]
                 raise TimeoutError(
                     f"{count}×{method or 'any'} (chat {chat_id}) not seen within {timeout}s;"
-                    f" last calls: {seen}")
+                    f" last calls: {seen}"
+                )
             return matching()
 
     async def await_calls(self, method: str | None = None, **kwargs: Any) -> list[Call]:
@@ -563,9 +658,11 @@ class FakeTelegram:
         """The bot's messages in ``chat_id`` as they are now (after edits), oldest first."""
         bot_id = self.bot_user["id"]
         with self._lock:
-            return [m for (cid, _), m in sorted(self._state.messages.items(),
-                                                key=lambda kv: kv[0][1])
-                    if cid == chat_id and m.get("from", {}).get("id") == bot_id]
+            return [
+                m
+                for (cid, _), m in sorted(self._state.messages.items(), key=lambda kv: kv[0][1])
+                if cid == chat_id and m.get("from", {}).get("id") == bot_id
+            ]
 
     @property
     def webhook_url(self) -> str:
@@ -579,9 +676,15 @@ class FakeTelegram:
 
     # ----------------------------------------------------------------- faults
 
-    def fail(self, fault: Fault, *, method: str | None = None, chat_id: Any = None,
-             times: int | None = 1,
-             where: Callable[[str, dict[str, Any]], bool] | None = None) -> None:
+    def fail(
+        self,
+        fault: Fault,
+        *,
+        method: str | None = None,
+        chat_id: Any = None,
+        times: int | None = 1,
+        where: Callable[[str, dict[str, Any]], bool] | None = None,
+    ) -> None:
         """Answer the next ``times`` matching requests with ``fault`` (None: every one)."""
         with self._lock:
             self._state.scripts.append(_Script(fault, method, chat_id, where, times))
@@ -593,7 +696,9 @@ class FakeTelegram:
 
     # ----------------------------------------------------------------- chat members
 
-    def set_chat_admins(self, chat_id: int, user_ids: list[int], *, owner: int | None = None) -> None:
+    def set_chat_admins(
+        self, chat_id: int, user_ids: list[int], *, owner: int | None = None
+    ) -> None:
         """Make ``user_ids`` administrators (and ``owner`` the creator) of ``chat_id`` for
         getChatMember / getChatAdministrators; everyone else is a plain member."""
         with self._lock:
@@ -605,12 +710,25 @@ class FakeTelegram:
         if user_id == owner or (_chat_type(chat_id) == "private" and user_id == chat_id):
             return {"status": "creator", "user": user, "is_anonymous": False}
         if user_id in admins:
-            rights = ("can_manage_chat", "can_delete_messages", "can_manage_video_chats",
-                      "can_restrict_members", "can_promote_members", "can_change_info",
-                      "can_invite_users", "can_post_stories", "can_edit_stories",
-                      "can_delete_stories")
-            return {"status": "administrator", "user": user, "can_be_edited": False,
-                    "is_anonymous": False, **{right: True for right in rights}}
+            rights = (
+                "can_manage_chat",
+                "can_delete_messages",
+                "can_manage_video_chats",
+                "can_restrict_members",
+                "can_promote_members",
+                "can_change_info",
+                "can_invite_users",
+                "can_post_stories",
+                "can_edit_stories",
+                "can_delete_stories",
+            )
+            return {
+                "status": "administrator",
+                "user": user,
+                "can_be_edited": False,
+                "is_anonymous": False,
+                **{right: True for right in rights},
+            }
         return {"status": "member", "user": user}
 
     # ----------------------------------------------------------------- HTTP
@@ -625,21 +743,30 @@ class FakeTelegram:
                 try:
                     status, payload = await self._dispatch(path, headers, body)
                 except Exception as exc:
-                    status, payload = 500, {"ok": False, "error_code": 500,
-                                            "description": f"fake server error: {exc!r}"}
+                    status, payload = (
+                        500,
+                        {
+                            "ok": False,
+                            "error_code": 500,
+                            "description": f"fake server error: {exc!r}",
+                        },
+                    )
                 data = json.dumps(payload, ensure_ascii=False).encode()
                 writer.write(
                     f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\n"
                     f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
-                    f"Connection: keep-alive\r\n\r\n".encode() + data)
+                    f"Connection: keep-alive\r\n\r\n".encode()
+                    + data
+                )
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
         finally:
             writer.close()
 
-    async def _dispatch(self, path: str, headers: dict[str, str],
-                        body: bytes) -> tuple[int, dict[str, Any]]:
+    async def _dispatch(
+        self, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, Any]]:
         parts = urlsplit(path)
         match = re.fullmatch(r"/bot([^/]+)/([A-Za-z]+)", parts.path)
         if not match:
@@ -657,13 +784,17 @@ class FakeTelegram:
         recorded = False
         if fault is not None and fault.delay:
             recorded = True
-            with self._lock:  # recorded on arrival, so a test sees the attempt the client gave up on
+            with (
+                self._lock
+            ):  # recorded on arrival, so a test sees the attempt the client gave up on
                 self._state.calls.append(call)
                 self._lock.notify_all()
             await asyncio.sleep(fault.delay)
         if fault is not None and fault.status != 200:
-            status, payload = fault.status, {"ok": False, "error_code": fault.status,
-                                             "description": fault.description}
+            status, payload = (
+                fault.status,
+                {"ok": False, "error_code": fault.status, "description": fault.description},
+            )
             if fault.parameters:
                 payload["parameters"] = fault.parameters
         elif method.lower() == "getupdates":
@@ -679,9 +810,12 @@ class FakeTelegram:
 
     async def _get_updates(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if self._state.webhook_url:
-            return 409, {"ok": False, "error_code": 409, "description":
-                         "Conflict: can't use getUpdates method while webhook is active;"
-                         " use deleteWebhook to delete the webhook first"}
+            return 409, {
+                "ok": False,
+                "error_code": 409,
+                "description": "Conflict: can't use getUpdates method while webhook is active;"
+                " use deleteWebhook to delete the webhook first",
+            }
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         deadline = time.monotonic() + float(params.get("timeout") or 0)
@@ -690,8 +824,9 @@ class FakeTelegram:
             self._new_update.clear()
             with self._lock:
                 if offset:
-                    self._state.updates = [u for u in self._state.updates
-                                           if u["update_id"] >= offset]
+                    self._state.updates = [
+                        u for u in self._state.updates if u["update_id"] >= offset
+                    ]
                     self._lock.notify_all()
                 ready = self._state.updates[:limit]
             remaining = deadline - time.monotonic()
@@ -715,8 +850,11 @@ class FakeTelegram:
                 with self._lock:
                     self._state.updates.clear()
         elif name == "getwebhookinfo":
-            result = {"url": self._state.webhook_url, "has_custom_certificate": False,
-                      "pending_update_count": len(self._state.updates)}
+            result = {
+                "url": self._state.webhook_url,
+                "has_custom_certificate": False,
+                "pending_update_count": len(self._state.updates),
+            }
         elif name == "setmycommands":
             self._state.commands = params.get("commands") or []
         elif name == "getmycommands":
@@ -731,8 +869,10 @@ class FakeTelegram:
         elif name == "getchatadministrators":
             chat_id = params.get("chat_id")
             admins, owner = self._state.admins.get(chat_id, ([], None))
-            result = [self._chat_member(chat_id, u)
-                      for u in ([owner] if owner is not None else []) + admins]
+            result = [
+                self._chat_member(chat_id, u)
+                for u in ([owner] if owner is not None else []) + admins
+            ]
         elif name.startswith("send"):
             error = self._check_text(params, "text" if name == "sendmessage" else "caption")
             if error:
@@ -759,15 +899,18 @@ class FakeTelegram:
     def _new_bot_message(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = params.get("chat_id")
         message: dict[str, Any] = {
-            "message_id": next(self._message_ids), "date": int(time.time()),
-            "chat": _chat(chat_id, _chat_type(chat_id)), "from": self.bot_user,
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": _chat(chat_id, _chat_type(chat_id)),
+            "from": self.bot_user,
         }
         message.update(self._rendered(params))
         if params.get("message_thread_id"):  # sent into a forum topic
             message["message_thread_id"] = params["message_thread_id"]
             message["is_topic_message"] = True
         reply_to = (params.get("reply_parameters") or {}).get("message_id") or params.get(
-            "reply_to_message_id")
+            "reply_to_message_id"
+        )
         with self._lock:
             if reply_to and (chat_id, reply_to) in self._state.messages:
                 message["reply_to_message"] = self._state.messages[(chat_id, reply_to)]
@@ -798,17 +941,23 @@ class FakeTelegram:
         with self._lock:
             message = self._state.messages.get(key)
             if message is None:
-                return 400, {"ok": False, "error_code": 400,
-                             "description": "Bad Request: message to edit not found"}
+                return 400, {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": "Bad Request: message to edit not found",
+                }
             updated = dict(message)
             updated.update(self._rendered(params))
             if "reply_markup" not in params:
                 updated.pop("reply_markup", None)
             if updated == message:
-                return 400, {"ok": False, "error_code": 400, "description":
-                             "Bad Request: message is not modified: specified new message"
-                             " content and reply markup are exactly the same as a current"
-                             " content and reply markup of the message"}
+                return 400, {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": "Bad Request: message is not modified: specified new message"
+                    " content and reply markup are exactly the same as a current"
+                    " content and reply markup of the message",
+                }
             updated["edit_date"] = int(time.time())
             self._state.messages[key] = updated
         return 200, {"ok": True, "result": updated}
@@ -816,8 +965,16 @@ class FakeTelegram:
 
 # --------------------------------------------------------------------------- helpers
 
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
-            404: "Not Found", 409: "Conflict", 429: "Too Many Requests", 502: "Bad Gateway"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    429: "Too Many Requests",
+    502: "Bad Gateway",
+}
 
 
 def _chat_type(chat_id: Any) -> str:
@@ -837,21 +994,25 @@ def _chat(chat_id: Any, chat_type: str) -> dict[str, Any]:
 
 def _entities(text: str) -> list[dict[str, Any]]:
     entities = []
-    for match in re.finditer(r"(?<![\w/@])(/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?|@[A-Za-z0-9_]{5,})",
-                             text):
+    for match in re.finditer(
+        r"(?<![\w/@])(/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?|@[A-Za-z0-9_]{5,})", text
+    ):
         token = match.group(0)
         if token.startswith("/") and match.start() != 0:
             continue
-        entities.append({
-            "type": "bot_command" if token.startswith("/") else "mention",
-            "offset": utf16_len(text[:match.start()]),
-            "length": utf16_len(token),
-        })
+        entities.append(
+            {
+                "type": "bot_command" if token.startswith("/") else "mention",
+                "offset": utf16_len(text[: match.start()]),
+                "length": utf16_len(token),
+            }
+        )
     return entities
 
 
-def _call_matches(call: Call, method: str | None, chat_id: Any,
-                  where: Callable[[Call], bool] | None) -> bool:
+def _call_matches(
+    call: Call, method: str | None, chat_id: Any, where: Callable[[Call], bool] | None
+) -> bool:
     if method is not None and call.method.lower() != method.lower():
         return False
     if chat_id is not None and call.chat_id != chat_id:
@@ -875,19 +1036,20 @@ def _decode_params(query: str, content_type: str, body: bytes) -> dict[str, Any]
             return {**raw, **json.loads(body)}
         if content_type.startswith("multipart/form-data"):
             message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-                f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+                f"Content-Type: {content_type}\r\n\r\n".encode() + body
+            )
             for part in message.iter_parts():
                 name = part.get_param("name", header="content-disposition")
                 payload = part.get_payload(decode=True) or b""
-                raw[str(name)] = (payload if part.get_filename()
-                                  else payload.decode("utf-8", "replace"))
+                raw[str(name)] = (
+                    payload if part.get_filename() else payload.decode("utf-8", "replace")
+                )
         else:
             raw.update(parse_qsl(body.decode(), keep_blank_values=True))
     return {k: _decode_value(k, v) if isinstance(v, str) else v for k, v in raw.items()}
 
 
-async def _read_request(
-        reader: asyncio.StreamReader) -> tuple[str, dict[str, str], bytes] | None:
+async def _read_request(reader: asyncio.StreamReader) -> tuple[str, dict[str, str], bytes] | None:
     line = await reader.readline()
     if not line:
         return None

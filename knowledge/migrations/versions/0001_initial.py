@@ -12,9 +12,8 @@ BIGINT; surrogate ids are BIGINT on PostgreSQL and INTEGER (rowid) on SQLite.
 
 from collections.abc import Sequence
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0001"

@@ -12,9 +12,8 @@ table is rebuilt on SQLite (a rebuild of ``notice`` would cascade-delete its out
 
 from collections.abc import Sequence
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0002"
