@@ -14,8 +14,8 @@ from typing import Any
 from calculator.hours import max_online_hours, min_practical_hours
 from knowledge.catalogue import DEFAULT_YEAR, Knowledge, load
 from nlp import lexicon as lexicon_mod
-from nlp.answers import Answers
-from nlp.matcher import NOT_LISTED, TermIndex
+from nlp.compose import Answers
+from nlp.terms import NOT_LISTED, TermIndex
 from nlp.normalise import normalise
 from nlp.reply import Block, Choice, Reply
 from nlp.understand import TARGET_INTENTS, Query, parse

@@ -3,15 +3,27 @@ on load."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from knowledge.catalogue import LEVELS, DataError
 
 PATH = Path(__file__).resolve().parent / "data" / "lexicon.yaml"
+
+
+@dataclass(frozen=True)
+class IntentRule:
+    """When every intent of ``when`` was found and none of ``unless``: drop one, add another."""
+
+    when: frozenset[str]
+    unless: frozenset[str]
+    drop: str
+    add: str
 
 
 @dataclass(frozen=True)
@@ -24,6 +36,23 @@ class Lexicon:
     places: tuple[str, ...]  # places other than 淮安 (the notice is Huai'an's)
     typo_suffixes: dict[str, str]  # 公 → 工: a wrong last character that sounds the same
     clause_words: dict[str, str]  # 挂着 → 挂课: people's words for the notice's own words
+    intent_rules: tuple[IntentRule, ...] = ()
+    references: tuple[str, ...] = ()  # 它, 这个, 上面: words pointing back at the conversation
+
+    def keyword_spans(self, text: str) -> list[tuple[int, int, str, str]]:
+        """Intent keywords in ``text``, longest first and never overlapping: (start, end, word,
+        intent).  A keyword followed by 师/员 is part of a job title (珠宝鉴定师), not a topic."""
+        spans: list[tuple[int, int, str, str]] = []
+        work = text
+        for word, intent in self.intents:
+            if word not in work:
+                continue
+            for found in re.finditer(re.escape(word), work):
+                if work[found.end() : found.end() + 1] in ("师", "员"):
+                    continue
+                spans.append((found.start(), found.end(), word, intent))
+                work = work[: found.start()] + " " * len(word) + work[found.end() :]
+        return spans  # in the order found: longest keyword first
 
 
 @lru_cache(maxsize=1)
@@ -52,4 +81,23 @@ def load(path: Path = PATH) -> Lexicon:
         places=tuple(sorted((str(p) for p in raw["places"]), key=lambda p: -len(p))),
         typo_suffixes={str(k): str(v) for k, v in (raw.get("typo_suffixes") or {}).items()},
         clause_words={str(k): str(v) for k, v in (raw.get("clause_words") or {}).items()},
+        references=tuple(str(w) for w in raw.get("references") or ()),
+        intent_rules=tuple(
+            _rules(path, raw.get("intent_rules") or [], {*raw["intents"], "@ref", "@entry"})
+        ),
     )
+
+
+def _rules(path: Path, raw: list[dict[str, Any]], known: set[str]) -> list[IntentRule]:
+    """Intent rules from data; every name must be a known intent (or @ref / @entry)."""
+    rules = []
+    for n, rule in enumerate(raw, 1):
+        when, unless = rule.get("when"), rule.get("unless") or []
+        if not isinstance(when, list) or not when or not isinstance(unless, list):
+            raise DataError(path, f"intent_rules[{n}]", "when", "a list of intents is required")
+        drop, add = str(rule.get("drop") or ""), str(rule.get("add") or "")
+        for name in [*map(str, when), *map(str, unless), drop, add]:
+            if name and name not in known:
+                raise DataError(path, f"intent_rules[{n}]", name, "not an intent")
+        rules.append(IntentRule(frozenset(map(str, when)), frozenset(map(str, unless)), drop, add))
+    return rules

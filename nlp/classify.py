@@ -1,0 +1,35 @@
+"""Classify: what a message asks, as intents found from data (keywords in nlp/data/lexicon.yaml).
+
+Several intents at once are normal (车工技师补贴多少，可以网上培训吗).  Which of two found
+intents wins when they overlap is a table of rules in the same file, not code.
+"""
+
+from __future__ import annotations
+
+from nlp.extract import Entities
+from nlp.lexicon import Lexicon
+
+
+def classify(ent: Entities, lexicon: Lexicon) -> list[str]:
+    """The intents of one message, in the order their keywords were found."""
+    intents: list[str] = []
+    for _, _, _, intent in lexicon.keyword_spans(ent.rest):
+        if intent not in intents:
+            intents.append(intent)
+    present = set(intents)
+    if refers_back(ent.text, lexicon):
+        present.add("@ref")
+    if ent.targets or ent.ambiguous:
+        present.add("@entry")
+    for rule in lexicon.intent_rules:
+        if rule.when <= present and not rule.unless & present:
+            if rule.drop in intents:
+                intents.remove(rule.drop)
+            if rule.add and rule.add not in intents:
+                intents.append(rule.add)
+    return intents
+
+
+def refers_back(text: str, lexicon: Lexicon) -> bool:
+    """Whether the message points back at what was said before (它, 这个, 上面两个)."""
+    return any(word in text for word in lexicon.references)

@@ -1,0 +1,206 @@
+"""Extract: normalised text → :class:`Entities` (what the message names), nothing about intent.
+
+Codes, catalogue terms (exact tier), years, places, categories, numbers, ordinals, list
+references and levels.  Everything found is blanked out of ``rest`` with spaces of the same
+length, so positions stay comparable (which level belongs to which occupation) and what is left
+is the part that may name something the exact tier did not find (the fuzzy and sound tiers in
+:mod:`nlp.resolve` look there).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from calculator.codes import find_code_spans, occupation_code
+from knowledge.catalogue import Knowledge
+from nlp.lexicon import Lexicon
+from nlp.normalise import cn_number
+from nlp.terms import NAME, NOT_LISTED, Hit, TermIndex
+
+_NUM = r"[0-9一二两三四五六七八九十百]{1,4}"
+_ORDINAL = re.compile(rf"第\s*({_NUM})\s*[个项号条位]?|序号\s*([0-9]{{1,3}})")
+_LIST_REF = re.compile(rf"附件\s*([1-5一二三四五])\s*(?:的|里|中|里面)?\s*第\s*({_NUM})\s*[个项号条]?")
+_CLAIMED = re.compile(
+    r"(?<![0-9])([1-9][0-9]{2,3})\s*(?:元|块)?\s*(?:吗|嘛|么|对吗|对不对|是不是|？|\?)"
+)
+_CATEGORY = re.compile(r"(?<![a-z])([abc])类")
+_CATEGORY_WORDS = {"生产制造类": "A", "生产服务类": "B", "办事人员": "B", "生活服务类": "C"}
+_NEGATED = re.compile(r"不(?:是|考|要|是考|用)?$")
+_STARS = re.compile(r"([一二三四五1-5])星")
+_COUNT = re.compile(r"(?:领|申领|申请|补|拿)\D{0,2}?([0-9一二两三四五六七八九十])\s*次")
+_YEAR = re.compile(r"(20[12][0-9])\s*年(?!版)")  # 大典2022年版 is an edition, not a year
+_TOTAL_HOURS = re.compile(
+    r"(?:总课时|总学时|课时总数)\D{0,3}?([0-9]{1,4})"
+    r"|(?:总|共|一共|总共)\D{0,4}?([0-9]{1,4})\s*(?:个)?(?:课时|学时)"
+    r"|([0-9]{1,4})\s*(?:个)?(?:课时|学时)"
+)
+_MINUTES = re.compile(r"([0-9]{1,5})\s*分钟|([0-9一二两三四五六七八九十]{1,3})\s*(?:个)?(?:小时|钟头)")
+_USED = re.compile(
+    r"(?:已经|已|领了|领过|用了|申领了|拿了|拿过)\D{0,4}?([0-9一二两三四五六七八九十])\s*次"
+)
+
+
+@dataclass
+class Entities:
+    """What one message names."""
+
+    text: str
+    hits: list[Hit] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)
+    ambiguous: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    target_pos: dict[str, int] = field(default_factory=dict)
+    code_notes: dict[str, str] = field(default_factory=dict)
+    unknown_codes: list[str] = field(default_factory=list)
+    legacy_terms: list[str] = field(default_factory=list)  # names found only in 附件4's old column
+    not_listed: list[str] = field(default_factory=list)  # 宠物美容师: known not to be listed
+    level_marks: list[tuple[int, str]] = field(default_factory=list)  # (position, level)
+    places: list[str] = field(default_factory=list)  # places other than 淮安 the text names
+    years: list[int] = field(default_factory=list)
+    city: str | None = None  # a city of 附件5's local codes
+    category: str | None = None  # A类/B类/C类 named without an occupation
+    ordinal: int | None = None  # 第一个
+    list_ref: tuple[int, int] | None = None  # 附件2第100项 → (2, 100)
+    total_hours: int | None = None
+    minutes: int | None = None
+    used_claims: int | None = None  # 已经领了两次
+    asked_count: int | None = None  # 一年能领4次吗
+    stars: int | None = None  # 四星级机构
+    claimed_amount: int | None = None  # 焊工技师是3850吗: a figure the asker wants confirmed
+    rest: str = ""  # the text with every entity blanked (intent words kept)
+    residue: str = ""  # ``rest`` without intent words either: what may name something unfound
+
+
+def extract(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex) -> Entities:
+    """Find every entity of normalised ``text``."""
+    low = text.casefold()
+    ent = Entities(text=low)
+    masked = low
+
+    def blank(start: int, end: int) -> None:
+        nonlocal masked
+        masked = masked[:start] + " " * (end - start) + masked[end:]
+
+    m = _LIST_REF.search(masked)
+    if m:
+        ent.list_ref = (cn_number(m.group(1)) or 0, cn_number(m.group(2)) or 0)
+        blank(*m.span())
+    for start, end, code in find_code_spans(text):
+        before = len(ent.targets)
+        _resolve_code(code, ent, knowledge)
+        for key in ent.targets[before:]:
+            ent.target_pos.setdefault(key, start)
+        for _, keys in ent.ambiguous:
+            for key in keys:
+                ent.target_pos.setdefault(key, start)
+        blank(start, end)
+    boundaries: set[int] | None = None
+    for hit in index.scan(masked):
+        if hit.source != NAME and len(hit.term) == 2:
+            # a two-character alias must be a word of its own: 家政 is not in 国家政策
+            if boundaries is None:
+                boundaries = index.word_boundaries(low)
+            if hit.start not in boundaries or hit.end not in boundaries:
+                continue
+        blank(hit.start, hit.end)
+        if hit.keys == (NOT_LISTED,):
+            ent.not_listed.append(hit.term)
+            continue
+        ent.hits.append(hit)
+        if hit.source != NAME and any(t.legacy_name == hit.term for t in knowledge.transitions):
+            ent.legacy_terms.append(hit.term)
+        for key in hit.keys:
+            ent.target_pos.setdefault(key, hit.start)
+        if len(hit.keys) == 1:
+            _add(ent.targets, hit.keys[0])
+        else:
+            ent.ambiguous.append((hit.term, hit.keys))
+    ent.years = [int(year) for year in _YEAR.findall(masked)]
+    for place in [*knowledge.entrepreneurship["cities"], *lexicon.places]:
+        if place not in masked:
+            continue
+        for found in re.finditer(re.escape(place) + "(?:市|省)?", masked):
+            if place in knowledge.entrepreneurship["cities"] and ent.city is None:
+                ent.city = place
+            if place != "淮安":
+                _add(ent.places, place)
+            blank(found.start(), found.end())
+    m = _CLAIMED.search(masked)
+    if m:
+        ent.claimed_amount = int(m.group(1))
+    m = _CATEGORY.search(masked)
+    if m:
+        ent.category = m.group(1).upper()
+    for phrase, category in _CATEGORY_WORDS.items():  # 附件1备注1: 生活服务类 is C
+        start = masked.find(phrase)
+        if start >= 0:
+            ent.category = category
+            blank(start, start + len(phrase))
+    for pattern, name in (
+        (_STARS, "stars"),
+        (_COUNT, "asked_count"),
+        (_ORDINAL, "ordinal"),
+        (_USED, "used_claims"),
+    ):
+        m = pattern.search(masked)
+        if m:
+            setattr(ent, name, cn_number(next(g for g in m.groups() if g)))
+    m = _TOTAL_HOURS.search(masked)
+    if m:
+        ent.total_hours = int(next(g for g in m.groups() if g))
+    m = _MINUTES.search(masked)
+    if m:
+        ent.minutes = int(m.group(1)) if m.group(1) else (cn_number(m.group(2)) or 0) * 60
+    ent.rest = masked
+    # levels are read where no intent keyword stands (培训合格证书 is not the level 合格)
+    for start, end, _, _ in lexicon.keyword_spans(masked):
+        blank(start, end)
+    for word, level in lexicon.levels:
+        if word not in masked:
+            continue
+        for found in re.finditer(re.escape(word), masked):
+            if not _NEGATED.search(masked[max(0, found.start() - 4) : found.start()]):
+                ent.level_marks.append((found.start(), level))  # not 不是考技师
+            blank(found.start(), found.end())
+            ent.rest = ent.rest[: found.start()] + " " * len(word) + ent.rest[found.end() :]
+    ent.level_marks.sort()
+    ent.residue = masked
+    return ent
+
+
+def _add(items: list[str], item: str) -> None:
+    if item not in items:
+        items.append(item)
+
+
+def _resolve_code(code: str, ent: Entities, knowledge: Knowledge) -> None:
+    """Codes are matched exactly, never fuzzily."""
+    if code.startswith("JC"):
+        if re.fullmatch(r"JCB\d{2}-\d{2}", code):
+            ent.code_notes[code] = "local"
+        _add(ent.targets, code)
+        return
+    found = False
+    if code in knowledge.by_code:
+        entries = knowledge.by_code[code]
+        if len(entries) > 1:  # 4-10-01-06: two 家政服务员 rows share one code
+            ent.ambiguous.append((code, tuple(e.key for e in entries)))
+        else:
+            _add(ent.targets, entries[0].key)
+        found = True
+    if re.fullmatch(r"\d{7}|A\d{9}", code):
+        for t in knowledge.transitions:
+            if t.legacy_code == code:
+                for e in knowledge.by_code.get(t.current_dashed, ()):
+                    _add(ent.targets, e.key)
+                    ent.code_notes[e.key] = (
+                        f"旧编码 {code}（附件4 过渡期间：{t.legacy_name}）对应现行目录"
+                        f"「{e.name}」{e.code}"
+                    )
+                found = True
+        if code[0].isdigit():
+            for e in knowledge.by_code.get(occupation_code(code), ()):
+                _add(ent.targets, e.key)
+                found = True
+    if not found:
+        ent.unknown_codes.append(code)
