@@ -1,19 +1,17 @@
-"""Class hours: online share (通知第四条), practical share and the 45-minute class hour
-(附件1备注2).
+"""Class hours: online share (通知第四条), practical share and the class hour (附件1备注2).
 
->>> max_online_hours(56)
+Every rate is an argument: the notice's figures live in ``knowledge/data/<year>/rules.yaml``
+(``parameters``), never here.
+
+>>> max_online_hours(56, 40)
 22
->>> min_practical_hours(56)
+>>> min_practical_hours(56, 60)
 34
 """
 
 from __future__ import annotations
 
-from calculator.exceptions import InvalidHours
-
-ONLINE_MAX_PERCENT = 40
-PRACTICAL_MIN_PERCENT = 60
-MINUTES_PER_CLASS_HOUR = 45
+from calculator.exceptions import CalculatorError, InvalidHours
 
 
 def _check(total: int) -> None:
@@ -21,23 +19,33 @@ def _check(total: int) -> None:
         raise InvalidHours(f"class hours must be a whole non-negative number, got {total!r}")
 
 
-def max_online_hours(total: int, percent: int = ONLINE_MAX_PERCENT) -> int:
+def _check_rate(name: str, value: int, minimum: int = 0) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise CalculatorError(
+            f"{name} must be a whole number of at least {minimum}, got {value!r}"
+        )
+
+
+def max_online_hours(total: int, percent: int) -> int:
     """Most whole class hours that may be online without exceeding ``percent`` of ``total``."""
     _check(total)
+    _check_rate("percent", percent)
     return total * percent // 100
 
 
-def min_practical_hours(total: int, percent: int = PRACTICAL_MIN_PERCENT) -> int:
+def min_practical_hours(total: int, percent: int) -> int:
     """Fewest whole practical class hours reaching ``percent`` of ``total``."""
     _check(total)
+    _check_rate("percent", percent)
     return -(-total * percent // 100)
 
 
-def class_hours(minutes: int, per_hour: int = MINUTES_PER_CLASS_HOUR) -> int:
-    """Whole class hours in ``minutes`` of training (45 minutes each).
+def class_hours(minutes: int, per_hour: int) -> int:
+    """Whole class hours in ``minutes`` of training, ``per_hour`` minutes each.
 
-    >>> class_hours(180)
+    >>> class_hours(180, 45)
     4
     """
     _check(minutes)
+    _check_rate("per_hour", per_hour, 1)
     return minutes // per_hour

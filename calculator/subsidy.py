@@ -1,8 +1,10 @@
 """Subsidy amounts: a base from 附件1 and the shortage uplift of 通知第一条.
 
->>> subsidy_for(3500, "L2", shortage=True).amount
+Every rate is an argument: the notice's figures live in ``knowledge/data/<year>/``, never here.
+
+>>> subsidy_for(3500, "L2", shortage=True, percent=10, uplift_levels=("L1", "L2")).amount
 Decimal('3850')
->>> subsidy_for(2000, "L3", shortage=True).amount
+>>> subsidy_for(2000, "L3", shortage=True, percent=10, uplift_levels=("L1", "L2")).amount
 Decimal('2000')
 """
 
@@ -14,8 +16,6 @@ from decimal import Decimal
 from calculator.exceptions import CalculatorError, InvalidLevel
 
 LEVELS = ("L1", "L2", "L3", "L4", "L5", "PASS")
-UPLIFT_LEVELS = ("L1", "L2")  # 技师及以上（通知第一条）
-UPLIFT_PERCENT = 10
 
 
 @dataclass(frozen=True)
@@ -44,12 +44,15 @@ def subsidy_for(
     level: str,
     *,
     shortage: bool,
-    percent: int = UPLIFT_PERCENT,
-    uplift_levels: tuple[str, ...] = UPLIFT_LEVELS,
+    percent: int,
+    uplift_levels: tuple[str, ...],
 ) -> Subsidy:
-    """Subsidy for one level: the base, raised for shortage occupations at 技师 and above."""
+    """Subsidy for one level: the base, raised by ``percent`` for shortage occupations at the
+    ``uplift_levels`` (通知第一条: the shortage uplift at 技师 and above)."""
     if level not in LEVELS:
         raise InvalidLevel(f"unknown level {level!r}")
+    if unknown := [lv for lv in uplift_levels if lv not in LEVELS]:
+        raise InvalidLevel(f"unknown uplift levels {unknown!r}")
     applied = percent if shortage and level in uplift_levels else 0
     return Subsidy(base=base, uplift_percent=applied, amount=uplift(base, applied))
 
@@ -71,12 +74,12 @@ def appraisal_subsidy(table: dict[str, int], level: str) -> int:
     return table[level]
 
 
-def remaining_claims(used: int, limit: int = 3) -> int:
-    """Training subsidies still claimable this year (通知第一条: at most 3 a year).
+def remaining_claims(used: int, limit: int) -> int:
+    """Training subsidies still claimable this year, of at most ``limit`` (通知第一条: 3 a year).
 
-    >>> remaining_claims(2)
+    >>> remaining_claims(2, 3)
     1
     """
-    if used < 0:
-        raise CalculatorError("claims used cannot be negative")
+    if used < 0 or limit < 0:
+        raise CalculatorError("claims used and the limit cannot be negative")
     return max(0, limit - used)
