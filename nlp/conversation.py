@@ -38,8 +38,9 @@ class Conversation:
         return {k: v for k, v in asdict(self).items() if v not in (None, "", [])}
 
     @classmethod
-    def from_dict(cls, data: object, *, topics: tuple[str, ...] = (), policy: tuple[str, ...] = ()
-                  ) -> Conversation:
+    def from_dict(
+        cls, data: object, *, topics: tuple[str, ...] = (), policy: tuple[str, ...] = ()
+    ) -> Conversation:
         """Rebuild from storage; anything malformed is dropped, never trusted.
 
         ``topics``/``policy`` are the intent names allowed in those fields (empty: any word).

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from calculator.hours import max_online_hours, min_practical_hours
 from knowledge.catalogue import DEFAULT_YEAR, Knowledge, load
 from nlp import lexicon as lexicon_mod
 from nlp.compose import Answers
-from nlp.terms import NOT_LISTED, TermIndex
+from nlp.conversation import Conversation
 from nlp.normalise import normalise
 from nlp.reply import Block, Choice, Reply
+from nlp.terms import NOT_LISTED, TermIndex
 from nlp.understand import TARGET_INTENTS, Query, parse
 
 POLICY_INTENTS = (
@@ -106,34 +107,36 @@ class Engine:
 
     # ----- public API -------------------------------------------------------------------------
     def answer(
-        self, text: object, context: dict[str, Any] | None = None, intent: str | None = None
+        self,
+        text: object,
+        context: Conversation | dict[str, Any] | None = None,
+        intent: str | None = None,
     ) -> Reply:
-        """Answer one message, given the chat's context; ``intent`` forces the topic (commands)."""
-        ctx = _clean_context(context)
+        """Answer one message, given the conversation; ``intent`` forces the topic (commands)."""
+        ctx = self._conversation(context)
         norm = normalise(text)
         if not norm:
             return Reply(
                 [Block("请直接输入问题，例如：焊工考技师能补多少？", self._help_lines())],
                 understood=False,
-                context=ctx,
+                conversation=ctx,
             )
         picked = self._picked(norm.casefold().strip(" 。.!！?？"), ctx)
         if picked:  # "2" or "中式" after "面点师" offered 中式面点师 / 西式面点师
-            pending = ctx.get("pending") or {}
-            return self.choose(
-                _pick(picked, pending.get("intents") or [], pending.get("level")), ctx
-            )
+            return self.choose(_pick(picked, ctx.pending_topics, ctx.pending_level), ctx)
         q = parse(norm, self.k, self.lexicon, self.index)
         if intent in TARGET_INTENTS or intent == "entrepreneurship":
             q.intents = [intent] + [i for i in q.intents if i != intent]
         return self._respond(q, ctx)
 
-    def choose(self, payload: str, context: dict[str, Any] | None = None) -> Reply:
+    def choose(self, payload: str, context: Conversation | dict[str, Any] | None = None) -> Reply:
         """Answer a button press; the payload is untrusted."""
-        ctx = _clean_context(context)
+        ctx = self._conversation(context)
         m = _PAYLOAD.fullmatch(payload or "") if isinstance(payload, str) else None
         if not m:
-            return Reply([Block("这个按钮已失效，请重新提问。")], understood=False, context=ctx)
+            return Reply(
+                [Block("这个按钮已失效，请重新提问。")], understood=False, conversation=ctx
+            )
         verb, arg = m.groups()
         if verb == "ex":
             idx = int(arg) if arg.isdigit() else -1
@@ -147,11 +150,11 @@ class Engine:
             intents = [_INTENT_OF[c] for c in codes if c in _INTENT_OF]
             if self._valid_key(key) and level in ("", *self.a.levels) and len(codes) <= 6:
                 q = Query(text="", targets=[key], intents=intents, level=level or None)
-                rest_ctx = {
-                    k: v for k, v in ctx.items() if k not in ("pending", "choices", "term")
-                }
-                return self._respond(q, rest_ctx)
-        return Reply([Block("这个按钮已失效，请重新提问。")], understood=False, context=ctx)
+                rest = replace(
+                    ctx, choices=[], choice_term="", pending_topics=[], pending_level=None
+                )
+                return self._respond(q, rest)
+        return Reply([Block("这个按钮已失效，请重新提问。")], understood=False, conversation=ctx)
 
     def inline(self, query: str, limit: int = 10) -> list[Card]:
         """Compact cards for inline mode: one per entry the query names, at most ``limit``.
@@ -192,7 +195,7 @@ class Engine:
                 level_marks=q.level_marks,
                 total_hours=q.total_hours,
             )
-            reply = self._respond(sub, {})
+            reply = self._respond(sub, Conversation())
             cards.append(
                 Card(id=key, title=self.a.label(key), description=reply.headline, reply=reply)
             )
@@ -247,7 +250,7 @@ class Engine:
             sig.append(e.code)
         return tuple(sig)
 
-    def _respond(self, q: Query, ctx: dict[str, Any]) -> Reply:
+    def _respond(self, q: Query, ctx: Conversation) -> Reply:
         notes: list[str] = []
         asks: list[tuple[str, tuple[str, ...]]] = []
         # 1. one term naming several entries: ask only when their answers differ
@@ -275,15 +278,15 @@ class Engine:
         if q.not_listed and not q.targets:
             reply = self._fuzzy([q.not_listed[0]], listed=False)
             assert isinstance(reply, Reply)
-            reply.context = ctx
+            reply.conversation = ctx
             return reply
-        q.taken = [k for k in ctx.get("taken") or [] if self._valid_key(k)]
-        if ctx.get("local") and not q.targets and (q.city or q.ordinal) and not q.intents:
-            q.city = q.city or ctx["local"]  # 徐州第一个个性化项目编码 → 盐城呢 / 第二个呢
+        q.taken = [k for k in ctx.taken if self._valid_key(k)]
+        if ctx.local_city and not q.targets and (q.city or q.ordinal) and not q.intents:
+            q.city = q.city or ctx.local_city  # 徐州第一个个性化项目编码 → 盐城呢 / 第二个呢
             q.intents.append("code")
         # 2. nothing named: typo, unknown occupation, follow-up or a policy question
-        if not q.targets and not q.intents and q.level and ctx.get("policy"):
-            q.intents = list(ctx["policy"])  # 高级技师鉴定补贴多少 → 那中级呢
+        if not q.targets and not q.intents and q.level and ctx.policy:
+            q.intents = list(ctx.policy)  # 高级技师鉴定补贴多少 → 那中级呢
         target_intents = [i for i in q.intents if i in TARGET_INTENTS]
         policy = [i for i in q.intents if i in POLICY_INTENTS]
         if not q.targets and not q.unknown_codes and not (q.city and _wants_local(q)):
@@ -298,48 +301,47 @@ class Engine:
             if about and not occupation:
                 # 线上培训需要人脸识别吗: the words are the notice's own, in one of its clauses
                 blocks = [self.a.clause(clause_id) for clause_id in about]
-                topic = {"intents": target_intents or ctx.get("intents", []), "policy": []}
-                return Reply(blocks, context=_clean_context({**ctx, **topic}))
+                topics = target_intents or ctx.topics
+                return Reply(blocks, conversation=replace(ctx, topics=topics, policy=[]))
             if content and not occupation and "online" in target_intents:
                 content = []  # 没有星号的工种线上课时有什么限制: the general rule is the answer
             if content:
                 found = self._fuzzy(content, occupation=occupation)
                 if isinstance(found, Reply):
-                    found.context = ctx
+                    found.conversation = ctx
                     return found
                 q.targets.append(found[0])
                 notes.append(found[1])
-            elif ctx.get("choices") and not content and (q.level or not q.intents):
+            elif ctx.choices and not content and (q.level or not q.intents):
                 # 钳工补贴 → (buttons) → 技师呢: still the same question, ask again
-                pending = dict(ctx.get("pending") or {})
-                q.intents = q.intents or list(pending.get("intents") or [])
-                q.level = q.level or pending.get("level")
-                return self._ask_which(ctx.get("term", ""), tuple(ctx["choices"]), q, ctx)
-            elif ctx.get("targets") and needs_target and not content:
-                q.targets = list(ctx["targets"])
+                q.intents = q.intents or list(ctx.pending_topics)
+                q.level = q.level or ctx.pending_level
+                return self._ask_which(ctx.choice_term, tuple(ctx.choices), q, ctx)
+            elif ctx.subjects and needs_target and not content:
+                q.targets = list(ctx.subjects)
                 q.follow_up = True
-        earlier = [k for k in ctx.get("targets") or [] if k in self.a.programmes or k == "cy:B"]
+        earlier = [k for k in ctx.subjects if k in self.a.programmes or k == "cy:B"]
         named = [k for k in q.targets if k in self.a.programmes or k == "cy:B"]
         if len(named) == 1 and earlier and earlier[0] != named[0] and _ORDER_WORDS.search(q.text):
             q.targets = [named[0], earlier[0]]  # taken before → the one asked about
-        online_before = "online" in (ctx.get("intents") or [])
+        online_before = "online" in ctx.topics
         if target_intents == ["hours"] and q.total_hours and online_before:
             target_intents = q.intents = ["online"]  # …线上比例 → 总共100课时呢
         # 3. inherit the topic and level of the conversation for short follow-ups
         if q.legacy_terms and not policy:  # a name from 附件4's old column: say what it is now
             target_intents = ["transition", *(target_intents or ["subsidy"])]
             q.intents = [*target_intents, *policy]
-        elif q.targets and not target_intents and not policy and ctx.get("intents"):
-            target_intents = [i for i in ctx["intents"] if i in TARGET_INTENTS]
+        elif q.targets and not target_intents and not policy and ctx.topics:
+            target_intents = [i for i in ctx.topics if i in TARGET_INTENTS]
             if q.level_marks and not {"subsidy", "hours"} & set(target_intents):
                 target_intents = ["subsidy"]  # 电工是紧缺的吗 → 那三级呢: a level asks for money
             if not any(self._applies(i, k) for i in target_intents for k in q.targets):
                 target_intents = ["subsidy"]  # 健康照护师紧缺吗 → 那健康照护（老人）专项呢
             q.intents = list(target_intents)
             if q.level is None:
-                q.level = ctx.get("level")
+                q.level = ctx.level
         elif q.follow_up and q.level is None:
-            q.level = ctx.get("level")
+            q.level = ctx.level
         if (
             q.targets
             and q.level_marks
@@ -362,22 +364,22 @@ class Engine:
             return Reply(
                 [Block("抱歉，我没能理解这个问题。", self._help_lines())],
                 understood=False,
-                context=ctx,
+                conversation=ctx,
             )
         if notes:
             blocks[0].lines[:0] = notes
         if q.claimed_amount is not None:
             blocks[0].lines.insert(0, self._confirm(q.claimed_amount, blocks[0].headline))
-        new_ctx: dict[str, Any] = {
-            "targets": q.targets[:5] or ctx.get("targets", []),
-            "intents": target_intents or ctx.get("intents", []),
-            "level": q.level or (ctx.get("level") if not q.targets else None),
-            "policy": [] if q.targets else policy,
-            "taken": self._taken(q) or q.taken,
-            "local": q.city if q.city and _wants_local(q) else None,
-        }
+        new_ctx = Conversation(
+            subjects=q.targets[:5] or ctx.subjects,
+            topics=target_intents or ctx.topics,
+            level=q.level or (ctx.level if not q.targets else None),
+            policy=[] if q.targets else policy,
+            taken=self._taken(q) or q.taken,
+            local_city=q.city if q.city and _wants_local(q) else None,
+        )
         if asks:
-            new_ctx.update(self._choices_context(asks[0][0], asks[0][1], q))
+            new_ctx = self._with_choices(new_ctx, asks[0][0], asks[0][1], q)
         choices = (
             [
                 Choice(self.a.label(k)[:30], _pick(k, target_intents, q.level))
@@ -386,7 +388,7 @@ class Engine:
             if asks
             else self._level_choices(q, target_intents)
         )
-        return Reply(_unique(blocks), choices=choices, context=_clean_context(new_ctx))
+        return Reply(_unique(blocks), choices=choices, conversation=self._conversation(new_ctx))
 
     def _outside_scope(self, q: Query) -> Block:
         """The notice is Huai'an's, for 2024: say so instead of giving its figures elsewhere."""
@@ -713,13 +715,12 @@ class Engine:
             understood=False,
         )
 
-    def _ask_which(self, term: str, keys: tuple[str, ...], q: Query, ctx: dict[str, Any]) -> Reply:
-        new_ctx = {k: v for k, v in ctx.items() if k != "targets"}
-        new_ctx.update(self._choices_context(term, keys, q))
+    def _ask_which(self, term: str, keys: tuple[str, ...], q: Query, ctx: Conversation) -> Reply:
+        new_ctx = self._with_choices(replace(ctx, subjects=[]), term, keys, q)
         return Reply(
             [self._which_block(term, keys)],
             choices=[Choice(self.a.label(k)[:30], _pick(k, q.intents, q.level)) for k in keys[:8]],
-            context=_clean_context(new_ctx),
+            conversation=new_ctx,
         )
 
     @staticmethod
@@ -753,19 +754,33 @@ class Engine:
             f"「{term}」对应目录中多个条目，答案不同，请选择（回复序号或名称）：", lines, "附件2"
         )
 
-    def _choices_context(self, term: str, keys: tuple[str, ...], q: Query) -> dict[str, Any]:
-        intents = [i for i in q.intents if i in TARGET_INTENTS]
-        return {
-            "intents": intents,
-            "level": q.level,
-            "term": term,
-            "choices": list(keys[:8]),
-            "pending": {"intents": intents, "level": q.level},
-        }
+    @staticmethod
+    def _with_choices(
+        conv: Conversation, term: str, keys: tuple[str, ...], q: Query
+    ) -> Conversation:
+        """The conversation waiting for a choice between ``keys``."""
+        topics = [i for i in q.intents if i in TARGET_INTENTS]
+        return replace(
+            conv,
+            topics=topics,
+            level=q.level,
+            choice_term=term,
+            choices=list(keys[:8]),
+            pending_topics=topics,
+            pending_level=q.level,
+        )
 
-    def _picked(self, text: str, ctx: dict[str, Any]) -> str | None:
+    def _conversation(self, data: object) -> Conversation:
+        """A conversation from storage or a caller, with every entry key checked."""
+        conv = Conversation.from_dict(data, topics=TARGET_INTENTS, policy=POLICY_INTENTS)
+        conv.subjects = [k for k in conv.subjects if self._valid_key(k)]
+        conv.choices = [k for k in conv.choices if self._valid_key(k)]
+        conv.listed = [k for k in conv.listed if self._valid_key(k)]
+        return conv
+
+    def _picked(self, text: str, ctx: Conversation) -> str | None:
         """A reply naming one of the offered choices: its number, or part of one label only."""
-        choices = [k for k in ctx.get("choices") or [] if self._valid_key(k)]
+        choices = ctx.choices
         if not choices or not text:
             return None
         if text.isdigit():
@@ -841,45 +856,6 @@ def _wants_local(q: Query) -> bool:
         or "个性化" in q.text
         or (q.city is not None and "JCB" in q.targets)
     )
-
-
-def _clean_context(context: object) -> dict[str, Any]:
-    """Keep only well-formed context fields (it may come from storage or be tampered with)."""
-    if not isinstance(context, dict):
-        return {}
-    out: dict[str, Any] = {}
-    targets = context.get("targets")
-    if isinstance(targets, list) and all(isinstance(t, str) and len(t) <= 40 for t in targets):
-        out["targets"] = targets[:5]
-    intents = context.get("intents")
-    if isinstance(intents, list) and all(isinstance(i, str) for i in intents):
-        out["intents"] = [i for i in intents if i in TARGET_INTENTS]
-    level = context.get("level")
-    if isinstance(level, str) and level in ("L1", "L2", "L3", "L4", "L5", "PASS"):
-        out["level"] = level
-    taken = context.get("taken")
-    if isinstance(taken, list) and all(isinstance(k, str) and len(k) <= 8 for k in taken):
-        out["taken"] = taken[:6]
-    local = context.get("local")
-    if isinstance(local, str) and len(local) <= 8:
-        out["local"] = local
-    choices = context.get("choices")
-    if isinstance(choices, list) and all(isinstance(c, str) and len(c) <= 40 for c in choices):
-        out["choices"] = choices[:8]
-        term = context.get("term")
-        out["term"] = term[:40] if isinstance(term, str) else ""
-    policy = context.get("policy")
-    if isinstance(policy, list):
-        out["policy"] = [i for i in policy if i in POLICY_INTENTS][:5]
-    pending = context.get("pending")
-    if isinstance(pending, dict):
-        out["pending"] = {
-            "intents": [i for i in pending.get("intents") or [] if i in TARGET_INTENTS],
-            "level": pending.get("level")
-            if pending.get("level") in ("L1", "L2", "L3", "L4", "L5", "PASS")
-            else None,
-        }
-    return out
 
 
 _ENGINE: Engine | None = None

@@ -14,6 +14,8 @@ import html as _html
 from dataclasses import dataclass, field
 from typing import Any
 
+from nlp.conversation import Conversation
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -39,7 +41,12 @@ class Reply:
     blocks: list[Block] = field(default_factory=list)
     choices: list[Choice] = field(default_factory=list)
     understood: bool = True
-    context: dict[str, Any] = field(default_factory=dict)
+    conversation: Conversation = field(default_factory=Conversation)
+
+    @property
+    def context(self) -> dict[str, Any]:
+        """The conversation after this reply, serialised for storage."""
+        return self.conversation.to_dict()
 
     def text(self, *, with_choices: bool = True) -> str:
         """Render as plain text (CLI, batch protocol, evaluation)."""
