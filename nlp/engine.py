@@ -154,7 +154,11 @@ class Engine:
                     ctx, choices=[], choice_term="", pending_topics=[], pending_level=None
                 )
                 return self._respond(q, rest)
-        return Reply([Block("这个按钮已失效，请重新提问。")], understood=False, conversation=ctx)
+        return self._expired(ctx)
+
+    @staticmethod
+    def _expired(conv: Conversation) -> Reply:
+        return Reply([Block("这个按钮已失效，请重新提问。")], understood=False, conversation=conv)
 
     def inline(self, query: str, limit: int = 10) -> list[Card]:
         """Compact cards for inline mode: one per entry the query names, at most ``limit``.
