@@ -14,6 +14,7 @@ from typing import Any
 from calculator.hours import max_online_hours, min_practical_hours
 from knowledge.catalogue import DEFAULT_YEAR, Knowledge, load
 from nlp import lexicon as lexicon_mod
+from nlp import listing
 from nlp.compose import Answers
 from nlp.conversation import Conversation
 from nlp.normalise import normalise
@@ -279,6 +280,9 @@ class Engine:
                 asks.append((term, keys))
         if asks and not q.targets:
             return self._ask_which(asks[0][0], asks[0][1], q, ctx)
+        navigated = self._navigate(q, ctx)
+        if navigated is not None:
+            return navigated
         if q.not_listed and not q.targets:
             reply = self._fuzzy([q.not_listed[0]], listed=False)
             assert isinstance(reply, Reply)
@@ -393,6 +397,50 @@ class Engine:
             else self._level_choices(q, target_intents)
         )
         return Reply(_unique(blocks), choices=choices, conversation=self._conversation(new_ctx))
+
+    def _navigate(self, q: Query, ctx: Conversation) -> Reply | None:
+        """Catalogue navigation: an item by its number, a list, a count, a difference of bases.
+
+        An item found by number becomes the question's subject (and the rest of the pipeline
+        answers what was asked of it); lists, counts and differences are answered here.
+        """
+        if q.targets or q.city or "entrepreneurship" in q.intents:
+            return None
+        text = q.text
+        sel = listing.selection(text, q.category, self.lexicon)
+        part = listing.names_a_part(text, self.lexicon) or q.category is not None
+        if q.list_ref is not None:
+            attachment, number = q.list_ref
+            sel = replace(sel, shortage=attachment == 3)
+            entry = listing.item(self.k, sel, number)
+            if entry is None:
+                total = len(sel.entries(self.k))
+                block = Block(f"{sel.describe()}共 {total} 项，没有第{number}项", [], sel.source)
+                return Reply([block], understood=False, conversation=ctx)
+            q.targets.append(entry.key)
+            return None
+        if q.ordinal is not None and not part and (ctx.listed or len(ctx.subjects) > 1):
+            offered = ctx.listed or ctx.subjects  # 上面第三个 / 第一个的编码
+            if 1 <= q.ordinal <= len(offered):
+                q.targets.append(offered[q.ordinal - 1])
+                q.level = q.level or ctx.level
+                q.follow_up = True
+            return None
+        if not part:
+            return None
+        if _COMPARE_WORDS.search(text) and len(q.categories) >= 2 and q.level:
+            return Reply([listing.difference(self.k, q.categories, q.level)], conversation=ctx)
+        if q.ordinal is not None and "count" not in q.intents:
+            entry = listing.item(self.k, sel, q.ordinal)
+            if entry is not None:
+                q.targets.append(entry.key)
+            return None
+        if "count" in q.intents or listing.asks_where(text):
+            return Reply([listing.count(self.k, sel, text)], conversation=ctx)
+        if "listing" in q.intents or listing.asks_part(text):
+            block, keys = listing.listing(self.k, sel, text)
+            return Reply([block], conversation=replace(ctx, listed=keys, subjects=[]))
+        return None
 
     def _outside_scope(self, q: Query) -> Block:
         """The notice is Huai'an's, for 2024: say so instead of giving its figures elsewhere."""

@@ -63,6 +63,7 @@ class Entities:
     years: list[int] = field(default_factory=list)
     city: str | None = None  # a city of 附件5's local codes
     category: str | None = None  # A类/B类/C类 named without an occupation
+    categories: list[str] = field(default_factory=list)  # every category named, in order
     ordinal: int | None = None  # 第一个
     list_ref: tuple[int, int] | None = None  # 附件2第100项 → (2, 100)
     total_hours: int | None = None
@@ -132,14 +133,15 @@ def extract(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex)
     m = _CLAIMED.search(masked)
     if m:
         ent.claimed_amount = int(m.group(1))
-    m = _CATEGORY.search(masked)
-    if m:
-        ent.category = m.group(1).upper()
+    found_categories = [(m.start(), m.group(1).upper()) for m in _CATEGORY.finditer(masked)]
     for phrase, category in _CATEGORY_WORDS.items():  # 附件1备注1: 生活服务类 is C
         start = masked.find(phrase)
         if start >= 0:
-            ent.category = category
+            found_categories.append((start, category))
             blank(start, start + len(phrase))
+    ent.categories = list(dict.fromkeys(c for _, c in sorted(found_categories)))
+    if ent.categories:
+        ent.category = ent.categories[0]
     for pattern, name in (
         (_STARS, "stars"),
         (_COUNT, "asked_count"),

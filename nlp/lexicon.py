@@ -37,6 +37,7 @@ class Lexicon:
     typo_suffixes: dict[str, str]  # 公 → 工: a wrong last character that sounds the same
     clause_words: dict[str, str]  # 挂着 → 挂课: people's words for the notice's own words
     intent_rules: tuple[IntentRule, ...] = ()
+    selectors: tuple[tuple[str, str], ...] = ()  # 专项 → special_ability: parts and filters
     references: tuple[str, ...] = ()  # 它, 这个, 上面: words pointing back at the conversation
 
     def keyword_spans(self, text: str) -> list[tuple[int, int, str, str]]:
@@ -82,6 +83,9 @@ def load(path: Path = PATH) -> Lexicon:
         typo_suffixes={str(k): str(v) for k, v in (raw.get("typo_suffixes") or {}).items()},
         clause_words={str(k): str(v) for k, v in (raw.get("clause_words") or {}).items()},
         references=tuple(str(w) for w in raw.get("references") or ()),
+        selectors=tuple(
+            (str(w).casefold(), str(f)) for w, f in (raw.get("selectors") or {}).items()
+        ),
         intent_rules=tuple(
             _rules(path, raw.get("intent_rules") or [], {*raw["intents"], "@ref", "@entry"})
         ),
