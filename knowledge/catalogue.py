@@ -8,7 +8,9 @@ Every file is validated on load; a bad file raises :class:`DataError` naming fil
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -32,6 +34,8 @@ CODE_PATTERNS = {
     "training_certificate": re.compile(r"\d{10}"),
 }
 LEVELS = ("L1", "L2", "L3", "L4", "L5", "PASS")
+# Entry.key (see entry_key): kind prefix, code digits, and -hash4 where a code is shared
+KEY_PATTERN = re.compile(r"[qst][0-9]{7,10}(?:-[0-9a-f]{4})?")
 
 
 class DataError(ValueError):
@@ -43,8 +47,12 @@ class DataError(ValueError):
 
 @dataclass(frozen=True)
 class Entry:
-    """One row of 附件2 with its marks as fields and its 附件3 shortage status."""
+    """One row of 附件2 with its marks as fields and its 附件3 shortage status.
 
+    ``key`` is a short id for button payloads that survives renumbering: see :func:`entry_key`.
+    """
+
+    key: str
     kind: str
     seq: int
     category: str
@@ -56,11 +64,6 @@ class Entry:
     shortage: bool
     shortage_seq: int | None
     printed: str
-
-    @property
-    def key(self) -> str:
-        """A short stable id, e.g. ``q143`` (焊工) — used in button payloads."""
-        return f"{KIND_PREFIX[self.kind]}{self.seq}"
 
     @property
     def base_name(self) -> str:
@@ -75,6 +78,24 @@ class Entry:
         """The parenthesised sub-types: (汽车吊司机, 叉车司机)."""
         m = re.search(r"（(.+)）$", self.name)
         return tuple(s for s in re.split(r"[、，,]", m.group(1)) if s) if m else ()
+
+
+def entry_key(kind: str, code: str, name: str, *, shared: bool) -> str:
+    """A catalogue entry's id for button payloads, from its kind, code and name (never its row).
+
+    Kind prefix (q, s, t) and the code's digits; where several entries of the kind share the
+    code (``shared``), a dash and 4 hex digits of a SHA-256 of ``kind|code|name`` tell them
+    apart.  At most 16 characters of [0-9a-z-].
+
+    >>> entry_key("qualification", "6-18-02-04", "焊工", shared=False)
+    'q6180204'
+    >>> entry_key("qualification", "4-10-01-06", "家政服务员（整理收纳师）", shared=True)
+    'q4100106-d094'
+    """
+    key = KIND_PREFIX[kind] + code.replace("-", "")
+    if shared:
+        key += "-" + hashlib.sha256(f"{kind}|{code}|{name}".encode()).hexdigest()[:4]
+    return key
 
 
 @dataclass(frozen=True)
@@ -162,7 +183,7 @@ def _required(path: Path, n: int, row: dict[str, str], name: str) -> str:
 
 def _load_entries(folder: Path, shortage: dict[str, int]) -> tuple[Entry, ...]:
     path = folder / "catalogue.csv"
-    entries = []
+    rows: list[tuple[int, str, int, str, str, dict[str, str]]] = []
     seen: set[tuple[str, int]] = set()
     for n, row in _read_csv(path):
         kind = _required(path, n, row, "kind")
@@ -181,12 +202,23 @@ def _load_entries(folder: Path, shortage: dict[str, int]) -> tuple[Entry, ...]:
         code = _required(path, n, row, "code")
         if not CODE_PATTERNS[kind].fullmatch(code):
             raise DataError(path, n, "code", f"{code!r} is not a {kind} code")
+        rows.append((n, kind, seq, category, code, row))
+    per_code = Counter((kind, code) for _, kind, _, _, code, _ in rows)
+    entries = []
+    keys: dict[str, int] = {}
+    for n, kind, seq, category, code, row in rows:
+        name = _required(path, n, row, "name")
+        key = entry_key(kind, code, name, shared=per_code[kind, code] > 1)
+        if key in keys:
+            raise DataError(path, n, "name", f"same key {key!r} as row {keys[key]}")
+        keys[key] = n
         entries.append(
             Entry(
+                key=key,
                 kind=kind,
                 seq=seq,
                 category=category,
-                name=_required(path, n, row, "name"),
+                name=name,
                 code=code,
                 online_over_40=_flag(path, n, row, "online_over_40"),
                 green=_flag(path, n, row, "green"),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from knowledge.catalogue import DATA_DIR, DataError, load, load_from
+from knowledge import catalogue
+from knowledge.catalogue import DATA_DIR, DataError, entry_key, load, load_from
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +33,7 @@ def test_counts(knowledge):
 
 
 def test_marks_are_fields_not_names(knowledge):
-    e = knowledge.by_key["q1"]
+    e = knowledge.by_key["q4040402"]
     assert (e.name, e.online_over_40, e.green, e.digital) == (
         "网络与信息安全管理员",
         True,
@@ -80,8 +83,8 @@ def test_training_certificates_have_no_category_and_ten_digit_codes(knowledge):
 
 def test_section_header_repeated_at_page_breaks_does_not_restart_kinds(knowledge):
     # the 专项职业能力证书 cell reappears at seq 40, 79 and 124 of 附件2
-    assert knowledge.by_key["s40"].kind == "special_ability"
-    assert knowledge.by_key["s40"].name == "AUTOCAD建筑设计"
+    e = knowledge.by_key["s100000108"]
+    assert (e.kind, e.seq, e.name) == ("special_ability", 40, "AUTOCAD建筑设计")
 
 
 def test_shortage_word_bookmark_removed(knowledge):
@@ -276,3 +279,50 @@ def test_clause_texts_are_quotes_of_the_notice(knowledge, seed_text):
             continue
         for part in clause["text"].split("……"):
             assert part in seed_text, clause_id
+
+
+# ---- stable entry keys ------------------------------------------------------------------------
+
+PAYLOAD = re.compile(r"[0-9A-Za-z:|\-\u4e00-\u9fff]+")  # what the nlp payload parser accepts
+
+
+def test_entry_keys_are_unique_short_and_fit_a_button(knowledge):
+    keys = [e.key for e in knowledge.entries]
+    assert len(set(keys)) == len(keys) == len(knowledge.by_key) == 702
+    for key in keys:
+        assert re.fullmatch(r"[0-9A-Za-z-]{1,16}", key), key
+        assert catalogue.KEY_PATTERN.fullmatch(key), key
+        assert PAYLOAD.fullmatch(f"pick:{key}|ss|L2")
+        assert len(f"pick:{key}|ss|L2".encode()) <= 64
+
+
+def test_entry_keys_come_from_kind_and_code_and_name_not_the_row(knowledge):
+    assert knowledge.by_name["焊工"].key == "q6180204"
+    assert [(e.name, e.key) for e in knowledge.by_code["4-10-01-06"]] == [
+        ("家政服务员（整理收纳师）", "q4100106-d094"),
+        ("家政服务员（母婴护理、家务服务、家庭照护）", "q4100106-bdad"),
+    ]
+    assert knowledge.by_code["100000108"][0].key == "s100000108"
+    assert knowledge.by_code["3208990008"][0].key == "t3208990008"
+    for e in knowledge.entries:
+        shared = len(knowledge.by_code[e.code]) > 1
+        assert e.key == entry_key(e.kind, e.code, e.name, shared=shared)
+
+
+def test_entry_keys_survive_renumbering_and_reordering(knowledge, data_copy):
+    path = data_copy / "catalogue.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    head, rows = lines[:2], lines[2:]
+    renumbered = []
+    for row in reversed(rows):  # every row moves, every seq changes
+        kind, seq, rest = row.split(",", 2)
+        renumbered.append(f"{kind},{int(seq) + 1000},{rest}")
+    path.write_text("".join(head + renumbered), encoding="utf-8")
+    moved = load_from(data_copy)
+    old = {(e.kind, e.code, e.name): e for e in knowledge.entries}
+    assert len(moved.entries) == len(old)
+    for e in moved.entries:
+        before = old[e.kind, e.code, e.name]
+        assert e.seq == before.seq + 1000
+        assert e.key == before.key
+        assert dataclasses.replace(e, seq=before.seq) == before
