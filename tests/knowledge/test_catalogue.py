@@ -12,6 +12,7 @@ import pytest
 
 from knowledge import catalogue
 from knowledge.catalogue import DATA_DIR, DataError, entry_key, load, load_from
+from tests.knowledge import conftest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -279,6 +280,14 @@ def test_clause_texts_are_quotes_of_the_notice(knowledge, seed_text):
             continue
         for part in clause["text"].split("……"):
             assert part in seed_text, clause_id
+
+
+def test_golden_checks_skip_with_a_reason_without_the_notice(tmp_path):
+    assert conftest.SEED_MISSING == (
+        "../shared/seed not present: golden checks against the notice skipped"
+    )
+    with pytest.raises(pytest.skip.Exception, match=re.escape(conftest.SEED_MISSING)):
+        conftest.read_seed(tmp_path / "absent.txt")
 
 
 # ---- stable entry keys ------------------------------------------------------------------------
