@@ -1,8 +1,10 @@
 """The notice as typed, validated, cached data: catalogue, shortage list, transitions, bases,
 rules.
 
-Data files live in ``knowledge/data/<year>/``; next year's notice is new files, not new code.
-Every file is validated on load; a bad file raises :class:`DataError` naming file, row and field.
+Data files live in ``knowledge/data/<year>/``; next year's notice is new files, not new code:
+every figure, clause, notice number and year string is read from that folder, and the policy year
+is the folder's name.  Every file is validated on load; a bad file raises :class:`DataError`
+naming file, row and field.  Several years at once: :func:`knowledge.policies.load_all`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import yaml
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-DEFAULT_YEAR = "2024"
+YEAR_FOLDER = re.compile(r"\d{4}")
 
 KINDS = ("qualification", "special_ability", "training_certificate")
 KIND_PREFIX = {"qualification": "q", "special_ability": "s", "training_certificate": "t"}
@@ -36,13 +38,23 @@ CODE_PATTERNS = {
 LEVELS = ("L1", "L2", "L3", "L4", "L5", "PASS")
 # Entry.key (see entry_key): kind prefix, code digits, and -hash4 where a code is shared
 KEY_PATTERN = re.compile(r"[qst][0-9]{7,10}(?:-[0-9a-f]{4})?")
+# rules.yaml ``parameters``: the rates the calculator is given (none of them is in code)
+INT_PARAMETERS = (
+    "max_claims_per_year",
+    "shortage_uplift_percent",
+    "online_max_percent",
+    "practical_min_percent",
+    "minutes_per_class_hour",
+)
 
 
 class DataError(ValueError):
     """A data file is malformed; the message names file, row and field."""
 
     def __init__(self, path: Path | str, row: int | str, fld: str, problem: str) -> None:
-        super().__init__(f"{Path(path).name}: row {row}: field {fld!r}: {problem}")
+        path = Path(path)
+        where = f"{path.parent.name}/{path.name}" if path.suffix else str(path)  # 2025/rules.yaml
+        super().__init__(f"{where}: row {row}: field {fld!r}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -137,6 +149,25 @@ class Knowledge:
     def count(self, kind: str) -> int:
         """Number of catalogue entries of one kind."""
         return sum(1 for e in self.entries if e.kind == kind)
+
+    @property
+    def notice(self) -> str:
+        """The notice's number, e.g. 淮人社发〔2024〕22号 (rules.yaml ``notice``)."""
+        return str(self.rules["notice"])
+
+    @property
+    def title(self) -> str:
+        """The notice's title (rules.yaml ``title``)."""
+        return str(self.rules["title"])
+
+    @property
+    def subject(self) -> str:
+        """What the notice is about, for greetings: 淮安市2024年政府补贴性职业技能培训."""
+        return str(self.rules["subject"])
+
+    def attachment(self, number: int) -> str:
+        """The title of 附件``number``, e.g. 3 -> 淮安市2024年高技能人才培训补贴紧缺型…目录."""
+        return str(self.rules["attachments"][f"附件{number}"])
 
     def clause(self, clause_id: str) -> dict[str, str]:
         """A clause of the notice with its citation."""
@@ -311,17 +342,84 @@ def _load_not_listed(folder: Path) -> tuple[str, ...]:
     return tuple(t.casefold() for t in raw)
 
 
+def _check_rules(path: Path, rules: Any, year: str) -> None:
+    """rules.yaml: its year is the folder's; notice, titles, rates and clauses are all there."""
+    if not isinstance(rules, dict):
+        raise DataError(path, "-", "-", "expected a mapping")
+    if str(rules.get("year")) != year:
+        raise DataError(
+            path, "-", "year", f"says {rules.get('year')!r} but the folder is {year!r}"
+        )
+    for fld in ("notice", "title", "subject"):
+        if not isinstance(rules.get(fld), str) or not rules[fld].strip():
+            raise DataError(path, "-", fld, "expected a non-empty text")
+    attachments = rules.get("attachments")
+    if not isinstance(attachments, dict) or not all(
+        isinstance(v, str) and v for v in attachments.values()
+    ):
+        raise DataError(path, "-", "attachments", "expected a mapping 附件N: title")
+    params = rules.get("parameters")
+    if not isinstance(params, dict):
+        raise DataError(path, "parameters", "parameters", "section missing")
+    for name in INT_PARAMETERS:
+        value = params.get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise DataError(path, "parameters", name, f"expected a whole number, got {value!r}")
+    if params["minutes_per_class_hour"] == 0:
+        raise DataError(path, "parameters", "minutes_per_class_hour", "must not be 0")
+    levels = params.get("shortage_uplift_levels")
+    if not isinstance(levels, list) or not all(lv in LEVELS for lv in levels):
+        raise DataError(
+            path, "parameters", "shortage_uplift_levels", f"expected levels, got {levels!r}"
+        )
+    clauses = rules.get("clauses")
+    if not isinstance(clauses, dict):
+        raise DataError(path, "clauses", "clauses", "section missing")
+    for clause_id, clause in clauses.items():
+        for fld in ("cite", "text"):
+            if not isinstance(clause, dict) or not isinstance(clause.get(fld), str):
+                raise DataError(path, f"clauses.{clause_id}", fld, "expected a text")
+
+
+def year_folders(root: Path) -> dict[str, Path]:
+    """The ``<year>/`` folders directly inside ``root``, by year, oldest first."""
+    if not root.is_dir():
+        raise DataError(root, "-", "-", "not a directory")
+    return {
+        p.name: p for p in sorted(root.iterdir()) if p.is_dir() and YEAR_FOLDER.fullmatch(p.name)
+    }
+
+
+def load(year: str | None = None, *, root: Path = DATA_DIR) -> Knowledge:
+    """Load and validate the data of one policy year in ``root`` (cached); default: the latest.
+
+    ``root`` defaults to the packaged ``knowledge/data``.
+    """
+    folders = year_folders(root)
+    if year is None:
+        if not folders:
+            raise DataError(root, "-", "-", "no <year>/ folder")
+        year = max(folders)
+    if year not in folders:
+        raise DataError(root / year, "-", "-", f"no data for policy year {year!r}")
+    return load_cached(folders[year])
+
+
 @cache
-def load(year: str = DEFAULT_YEAR) -> Knowledge:
-    """Load and validate the data files of one policy year (cached)."""
-    if not re.fullmatch(r"\d{4}", year) or not (DATA_DIR / year).is_dir():
-        raise DataError(DATA_DIR / year, "-", "-", f"no data for policy year {year!r}")
-    return load_from(DATA_DIR / year)
+def _load_resolved(folder: Path) -> Knowledge:
+    return load_from(folder)
+
+
+def load_cached(folder: Path) -> Knowledge:
+    """:func:`load_from`, parsed once per folder."""
+    return _load_resolved(folder.resolve())
 
 
 def load_from(folder: Path) -> Knowledge:
-    """Load and validate the data files in ``folder`` (named after its policy year)."""
+    """Load and validate the data files in ``folder``, named after its policy year (not cached)."""
     year = folder.name
+    if not YEAR_FOLDER.fullmatch(year):
+        raise DataError(folder, "-", "-", "the folder's name must be its policy year, e.g. 2025")
     shortage = _load_shortage(folder)
     entries = _load_entries(folder, shortage)
     codes = {e.code for e in entries}
@@ -330,12 +428,14 @@ def load_from(folder: Path) -> Knowledge:
             raise DataError(folder / "shortage.csv", code, "code", "not in catalogue.csv")
     bases = _read_yaml(folder / "subsidy_bases.yaml")
     _check_bases(folder / "subsidy_bases.yaml", bases)
+    rules = _read_yaml(folder / "rules.yaml")
+    _check_rules(folder / "rules.yaml", rules, year)
     knowledge = Knowledge(
         year=year,
         entries=entries,
         transitions=_load_transitions(folder),
         bases=bases,
-        rules=_read_yaml(folder / "rules.yaml"),
+        rules=rules,
         entrepreneurship=_read_yaml(folder / "entrepreneurship.yaml"),
         aliases=_load_aliases(folder, {e.name for e in entries}),
         aliases_none=_load_not_listed(folder),
@@ -345,3 +445,7 @@ def load_from(folder: Path) -> Knowledge:
         knowledge.by_code[entry.code] = (*knowledge.by_code.get(entry.code, ()), entry)
         knowledge.by_name.setdefault(entry.name, entry)
     return knowledge
+
+
+# Deprecated: the latest packaged year; use knowledge.policies.load_all().latest instead.
+DEFAULT_YEAR = max(year_folders(DATA_DIR))

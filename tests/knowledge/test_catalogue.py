@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import doctest
 import importlib.util
 import re
 import shutil
@@ -10,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import catalogue
+from knowledge import catalogue, policies
 from knowledge.catalogue import DATA_DIR, DataError, entry_key, load, load_from
+from knowledge.policies import data_dirs_from_env, load_all
 from tests.knowledge import conftest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -243,6 +245,25 @@ def test_copy_loads(data_copy):
             "B,302020,保卫管理员",
             "transition.csv: row 1: field 'current_code'",
         ),
+        ("rules.yaml", "year: 2024 ", "year: 2023 ", "2024/rules.yaml: row -: field 'year'"),
+        (
+            "rules.yaml",
+            "online_max_percent: 40",
+            "online_max_percent: 四十",
+            "rules.yaml: row parameters: field 'online_max_percent'",
+        ),
+        (
+            "rules.yaml",
+            "shortage_uplift_levels: [L1, L2]",
+            "shortage_uplift_levels: [技师]",
+            "rules.yaml: row parameters: field 'shortage_uplift_levels'",
+        ),
+        (
+            "rules.yaml",
+            "notice: 淮人社发〔2024〕22号",
+            "notice: ''",
+            "rules.yaml: row -: field 'notice'",
+        ),
     ],
 )
 def test_bad_file_names_file_row_and_field(data_copy, file, old, new, message):
@@ -290,6 +311,16 @@ def test_golden_checks_skip_with_a_reason_without_the_notice(tmp_path):
         conftest.read_seed(tmp_path / "absent.txt")
 
 
+def test_notice_number_titles_and_year_are_data_quoted_from_the_notice(knowledge, seed_text):
+    flat = seed_text.replace("\n", "")
+    assert knowledge.notice == "淮人社发〔2024〕22号" and knowledge.notice in seed_text
+    assert knowledge.title in flat
+    assert knowledge.subject in flat
+    for number in range(1, 6):
+        assert knowledge.attachment(number) in flat, number
+    assert knowledge.year == "2024" == str(knowledge.rules["year"])
+
+
 # ---- stable entry keys ------------------------------------------------------------------------
 
 PAYLOAD = re.compile(r"[0-9A-Za-z:|\-\u4e00-\u9fff]+")  # what the nlp payload parser accepts
@@ -335,3 +366,119 @@ def test_entry_keys_survive_renumbering_and_reordering(knowledge, data_copy):
         assert e.seq == before.seq + 1000
         assert e.key == before.key
         assert dataclasses.replace(e, seq=before.seq) == before
+
+
+# ---- several policy years ---------------------------------------------------------------------
+
+
+def _next_year(root, year="2025", *, base="L2: [3500, 56]", new="L2: [3600, 56]", rules_year=True):
+    folder = root / year
+    shutil.copytree(DATA_DIR / "2024", folder)
+    bases = folder / "subsidy_bases.yaml"
+    text = bases.read_text(encoding="utf-8")
+    assert text.count(base) == 1
+    bases.write_text(text.replace(base, new), encoding="utf-8")
+    if rules_year:
+        rules = folder / "rules.yaml"
+        text = rules.read_text(encoding="utf-8")
+        rules.write_text(text.replace("year: 2024 ", f"year: {year} ", 1), encoding="utf-8")
+    return folder
+
+
+def test_next_year_is_a_folder(tmp_path):
+    folder = _next_year(tmp_path)
+    loaded = load_all(extra_dirs=[tmp_path])
+    assert loaded.years == ("2024", "2025") and list(loaded) == ["2024", "2025"]
+    assert loaded.latest is loaded["2025"] is loaded.get("2025")
+    assert loaded.latest.year == "2025"
+    assert loaded.latest.bases["certificate"]["A"]["L2"] == [3600, 56]
+    assert loaded["2024"].bases["certificate"]["A"]["L2"] == [3500, 56]
+    assert loaded["2024"] is load("2024")  # parsed once, shared with load()
+    assert loaded.folders["2025"] == folder.resolve()
+    assert loaded.get("2026") is None
+    assert load_all(extra_dirs=[tmp_path]) is loaded  # cached
+    assert load_all().years == ("2024",)
+
+
+def test_an_extra_folder_overrides_the_packaged_year(tmp_path):
+    _next_year(tmp_path, "2024", base="L1: [4300, 56]", new="L1: [4400, 56]")
+    loaded = load_all([tmp_path])
+    assert loaded.years == ("2024",)
+    assert loaded.latest.bases["certificate"]["A"]["L1"] == [4400, 56]
+    assert load("2024").bases["certificate"]["A"]["L1"] == [4300, 56]
+
+
+def test_a_later_extra_dir_overrides_an_earlier_one(tmp_path):
+    _next_year(tmp_path / "a", new="L2: [3600, 56]")
+    _next_year(tmp_path / "b", new="L2: [3700, 56]")
+    loaded = load_all([tmp_path / "a", tmp_path / "b"])
+    assert loaded.latest.bases["certificate"]["A"]["L2"] == [3700, 56]
+
+
+def test_a_copied_folder_must_say_its_year(tmp_path):
+    _next_year(tmp_path, rules_year=False)
+    with pytest.raises(DataError, match=r"2025/rules\.yaml: row -: field 'year'"):
+        load_all([tmp_path])
+
+
+def test_bad_extra_dirs_are_errors(tmp_path):
+    with pytest.raises(DataError, match="not a directory"):
+        load_all([tmp_path / "missing"])
+    (tmp_path / "notes").mkdir()
+    with pytest.raises(DataError, match=r"holds no <year>/ folder"):
+        load_all([tmp_path])
+    bad = _next_year(tmp_path / "x")
+    (bad / "catalogue.csv").write_text(
+        (bad / "catalogue.csv")
+        .read_text(encoding="utf-8")
+        .replace(",制粉工,6-01-01-02", ",制粉工,6-01-0102"),
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError, match=r"2025/catalogue\.csv: row 2: field 'code'"):
+        load_all([tmp_path / "x"])
+
+
+def test_load_defaults_to_the_latest_year_of_a_root(tmp_path):
+    _next_year(tmp_path)
+    assert load(root=tmp_path).year == "2025"
+    assert load().year == "2024"
+
+
+def test_data_dirs_from_env():
+    env = {"SKILLBOT_DATA": "/srv/skillbot/data:~/more:"}
+    assert data_dirs_from_env(env) == [
+        Path("/srv/skillbot/data"),
+        Path("~/more").expanduser(),
+    ]
+    assert data_dirs_from_env({}) == []
+    assert data_dirs_from_env({"SKILLBOT_DATA": ""}) == []
+
+
+def test_no_year_or_notice_string_in_code():
+    """Every year, notice number and title comes from knowledge/data/<year>/."""
+    import ast
+
+    import calculator
+
+    sources = [Path(catalogue.__file__), Path(policies.__file__)]
+    sources += sorted(Path(calculator.__file__).parent.glob("*.py"))
+    bad = re.compile(r"20\d\d年|〔20\d\d〕|\d+号|^20\d\d$")
+    for source in sources:
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if id(node) not in docstrings:
+                    assert not bad.search(node.value), (source.name, node.value)
+
+
+@pytest.mark.parametrize("module", [catalogue, policies])
+def test_doctests(module):
+    result = doctest.testmod(module)
+    assert result.attempted and not result.failed
