@@ -9,12 +9,15 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from calculator.hours import max_online_hours, min_practical_hours
 from knowledge.catalogue import DEFAULT_YEAR, Knowledge, load
+from nlp import english, listing
 from nlp import lexicon as lexicon_mod
-from nlp import listing
 from nlp.compose import Answers
 from nlp.conversation import Conversation
 from nlp.normalise import normalise
@@ -48,6 +51,12 @@ POLICY_INTENTS = (
     "classification",
     "catalogues",
     "silent",
+    "praise",
+    "complaint",
+    "bye",
+    "identity",
+    "festive",
+    "offtopic",
 )
 ACCEPT_SCORE = (
     80  # fuzzy: answer (saying what was assumed) only above this and with a clear margin
@@ -100,6 +109,9 @@ class Engine:
         self.index = TermIndex(self.k, self.lexicon)
         self.a = Answers(self.k)
         self.examples = list(EXAMPLES)
+        self.english = english.load()
+        self.smalltalk = _load_smalltalk()
+        self._latin_terms = {t for t in self.index.terms if re.fullmatch(r"[0-9a-z+]+", t)}
 
     def warm_up(self) -> None:
         """Load everything lazy (jieba, OpenCC) now, so the first user does not wait."""
@@ -115,7 +127,7 @@ class Engine:
     ) -> Reply:
         """Answer one message, given the conversation; ``intent`` forces the topic (commands)."""
         ctx = self._conversation(context)
-        norm = normalise(text)
+        norm = self._read(text)
         if not norm:
             return Reply(
                 [Block("请直接输入问题，例如：焊工考技师能补多少？", self._help_lines())],
@@ -157,6 +169,32 @@ class Engine:
                 return self._respond(q, rest)
         return self._expired(ctx)
 
+    def _read(self, text: object) -> str:
+        """Normalise the message and put any English we know into Chinese."""
+        return self.english.translate(normalise(text), keep=self._latin_terms)
+
+    def _small_talk(self, q: Query, ctx: Conversation) -> Reply | None:
+        """Greetings, thanks, praise, complaints, questions off the topic: a short human reply.
+
+        Only when the message asks nothing else (谢谢，焊工技师呢 is a question) and names
+        nothing that looks like a job."""
+        talk = [i for i in q.intents if i in self.smalltalk]
+        if not talk or q.targets or q.ambiguous or q.unknown_codes:
+            return None
+        if "offtopic" not in talk and len(talk) < len(q.intents):
+            return None
+        if "offtopic" in talk:
+            talk = ["offtopic"]
+        content = self.index.content_words(q.text_rest) if q.text_rest.strip() else []
+        if content and _looks_like_occupation("".join(content)):
+            return None
+        entry = self.smalltalk[talk[0]]
+        fill = {"notice": self.k.rules["notice"], "year": self.k.year}
+        lines = self._help_lines() if entry.get("help") else []
+        if entry.get("contacts"):
+            lines.append("通知的" + self.k.clause("contacts")["text"])
+        return Reply([Block(str(entry["reply"]).format(**fill), lines)], conversation=ctx)
+
     @staticmethod
     def _expired(conv: Conversation) -> Reply:
         return Reply([Block("这个按钮已失效，请重新提问。")], understood=False, conversation=conv)
@@ -167,7 +205,7 @@ class Engine:
         A query naming no entry gets the engine's whole answer as one card (a policy answer, or
         "未找到" with the closest entries — never a closest entry passed off as the answer).
         """
-        norm = normalise(query)
+        norm = self._read(query)
         if not norm:
             return []
         q = parse(norm, self.k, self.lexicon, self.index)
@@ -256,7 +294,9 @@ class Engine:
         return tuple(sig)
 
     def _respond(self, q: Query, ctx: Conversation) -> Reply:
-        notes: list[str] = []
+        notes = [
+            f"目录中没有「{written}」，按读音相同的「{term}」回答" for written, term in q.sounded
+        ]
         asks: list[tuple[str, tuple[str, ...]]] = []
         # 1. one term naming several entries: ask only when their answers differ
         for term, keys in q.ambiguous:
@@ -280,6 +320,9 @@ class Engine:
                 asks.append((term, keys))
         if asks and not q.targets:
             return self._ask_which(asks[0][0], asks[0][1], q, ctx)
+        talked = self._small_talk(q, ctx)
+        if talked is not None:
+            return talked
         navigated = self._navigate(q, ctx)
         if navigated is not None:
             return navigated
@@ -858,6 +901,16 @@ class Engine:
 
 
 _KIND_WORDS = ("special", "certificate", "thanks", "greeting")
+SMALLTALK_PATH = Path(__file__).resolve().parent / "data" / "smalltalk.yaml"
+
+
+def _load_smalltalk() -> dict[str, dict[str, Any]]:
+    """Replies to small talk, by intent (nlp/data/smalltalk.yaml)."""
+    with open(SMALLTALK_PATH, encoding="utf-8") as fh:
+        data: dict[str, dict[str, Any]] = yaml.safe_load(fh)
+    return data
+
+
 _JOB_ENDINGS = (
     "工",
     "员",

@@ -16,7 +16,7 @@ from calculator.codes import find_code_spans, occupation_code
 from knowledge.catalogue import Knowledge
 from nlp.lexicon import Lexicon
 from nlp.normalise import cn_number
-from nlp.terms import NAME, NOT_LISTED, Hit, TermIndex
+from nlp.terms import NAME, NOT_LISTED, SOUND, Hit, TermIndex
 
 _NUM = r"[0-9一二两三四五六七八九十百]{1,4}"
 _ORDINAL = re.compile(rf"第\s*({_NUM})\s*[个项号条位]?|序号\s*([0-9]{{1,3}})")
@@ -72,6 +72,7 @@ class Entities:
     asked_count: int | None = None  # 一年能领4次吗
     stars: int | None = None  # 四星级机构
     claimed_amount: int | None = None  # 焊工技师是3850吗: a figure the asker wants confirmed
+    sounded: list[tuple[str, str]] = field(default_factory=list)  # (written, term it sounds as)
     rest: str = ""  # the text with every entity blanked (intent words kept)
     residue: str = ""  # ``rest`` without intent words either: what may name something unfound
 
@@ -100,6 +101,7 @@ def extract(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex)
                 ent.target_pos.setdefault(key, start)
         blank(start, end)
     boundaries: set[int] | None = None
+    exact = []
     for hit in index.scan(masked):
         if hit.source != NAME and len(hit.term) == 2:
             # a two-character alias must be a word of its own: 家政 is not in 国家政策
@@ -107,6 +109,8 @@ def extract(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex)
                 boundaries = index.word_boundaries(low)
             if hit.start not in boundaries or hit.end not in boundaries:
                 continue
+        exact.append(hit)
+    for hit in _with_sound(exact, masked, index, ent):
         blank(hit.start, hit.end)
         if hit.keys == (NOT_LISTED,):
             ent.not_listed.append(hit.term)
@@ -172,6 +176,34 @@ def extract(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex)
     ent.level_marks.sort()
     ent.residue = masked
     return ent
+
+
+def _with_sound(exact: list[Hit], masked: str, index: TermIndex, ent: Entities) -> list[Hit]:
+    """The sound tier: a stretch that sounds like a term but is written otherwise (茶亿师,
+    家正服务员, chegong) is a hit too, and replaces an exact hit it contains (服务员).
+
+    Looked for only where the exact tier left something unexplained: no hit at all, or a hit
+    glued to characters it does not explain."""
+    if exact and not any(_glued(masked, h) for h in exact):
+        return exact
+    found = index.sound.scan(masked) + index.sound.latin(masked, index.latin_terms)
+    hits = list(exact)
+    for sh in found:
+        inside = [h for h in hits if h.start < sh.end and sh.start < h.end]
+        if any(h.start < sh.start or h.end > sh.end for h in inside):
+            continue  # overlaps an exact hit without containing it: the exact one stands
+        if inside and sh.end - sh.start <= max(h.end - h.start for h in inside):
+            continue
+        hits = [h for h in hits if h not in inside]
+        hits.append(Hit(sh.start, sh.end, sh.written, sh.keys, SOUND))
+        ent.sounded.append((sh.written, sh.term))
+    return sorted(hits, key=lambda h: h.start)
+
+
+def _glued(text: str, hit: Hit) -> bool:
+    """A CJK character right before or after a hit (家正|服务员)."""
+    around = text[hit.start - 1 : hit.start] + text[hit.end : hit.end + 1]
+    return any("\u4e00" <= ch <= "\u9fff" for ch in around)
 
 
 def _add(items: list[str], item: str) -> None:

@@ -17,9 +17,10 @@ from rapidfuzz import fuzz, process
 
 from knowledge.catalogue import Knowledge
 from nlp.lexicon import Lexicon
+from nlp.sound import SoundIndex
 
 # Priority of a term's source: a current name beats an alias beats a legacy (附件4) name.
-NAME, ALIAS, LEGACY = 0, 1, 2
+NAME, ALIAS, LEGACY, SOUND = 0, 1, 2, 3
 NOT_LISTED = "none"  # the key of names that look like a catalogue name but are not in it
 OTHER_TRAININGS = {
     "职工岗前培训": ("职工岗前培训", "岗前培训"),
@@ -94,6 +95,10 @@ class TermIndex:
             for term in terms:
                 add(term, f"o:{name}", NAME)
         self.terms = {t: (tuple(keys), prio) for t, (prio, keys) in best.items()}
+        self.sound = SoundIndex(
+            (t, keys) for t, (keys, _) in self.terms.items() if keys != (NOT_LISTED,)
+        )
+        self.latin_terms = {t for t in self.terms if re.fullmatch(r"[0-9a-z+]+", t)}
         self.lengths = sorted({len(t) for t in self.terms}, reverse=True)
         self.names = list(self.terms)
         self._by_char: dict[str, set[int]] = {}

@@ -105,12 +105,14 @@ def test_traditional_chinese(ask, question, expect):
 
 
 def test_typo_answers_saying_what_it_assumed(ask):
-    answer = ask("养老户理员技师补贴")
-    assert "按最接近的「养老护理员」回答" in answer
+    answer = ask("养老户理员技师补贴")  # sounds exactly like 养老护理员
+    assert "按读音相同的「养老护理员」回答" in answer
     assert "2200" in answer
-    assert "未找到「茶义师」" in ask(
-        "茶义师补贴"
-    )  # one wrong character in three: suggest, never assume
+    answer = ask("养老护员技师补贴")  # a dropped character: the character-fuzzy tier
+    assert "按最接近的「养老护理员」回答" in answer and "2200" in answer
+    assert "按读音相同的「茶艺师」回答" in ask("茶义师补贴")
+    # one wrong character in three that does not sound the same: suggest, never assume
+    assert "未找到「茶叶师」" in ask("茶叶师补贴")
 
 
 def test_unknown_occupation_is_honest_with_closest_entries(engine):
@@ -552,7 +554,7 @@ def test_held_out_style_phrasings(ask, question, expect):
         (["BIM技术员技师补贴"], "2750"),
         (["文件依据的省里文件是哪个"], "苏人社函〔2023〕504号"),
         (["技能提升补贴需要什么等级的证书"], "初级（五级）、中级（四级）、高级（三级）"),
-        (["炼钢公高级技师补贴"], "按「炼钢工」回答"),
+        (["炼钢公高级技师补贴"], "按读音相同的「炼钢工」回答"),
         (["锅炉工技师补贴"], "3500"),
     ],
 )
