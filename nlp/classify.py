@@ -21,6 +21,8 @@ def classify(ent: Entities, lexicon: Lexicon) -> list[str]:
         present.add("@ref")
     if ent.targets or ent.ambiguous:
         present.add("@entry")
+    if ent.minutes:
+        present.add("@minutes")
     for rule in lexicon.intent_rules:
         if rule.when <= present and not rule.unless & present:
             if rule.drop in intents:

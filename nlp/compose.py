@@ -483,18 +483,36 @@ class Answers:
         )
 
     def claims(self, used: int | None, asked: int | None = None) -> Block:
+        """通知第一条's yearly limit, said as a plain yes or no when the question gives counts."""
         limit = int(self.p["max_claims_per_year"])
-        extra = []
-        if asked is not None and used is None:
-            extra.append(
-                f"{asked} 次{'可以' if asked <= limit else '不可以'}：每年不超过 {limit} 次"
-            )
+        head = f"每年最多申领 {limit} 次培训补贴"
         if used is not None:
-            extra.append(f"您已申领 {used} 次，今年还可申领 {remaining_claims(used, limit)} 次")
+            left = remaining_claims(used, limit)
+            head = (
+                f"还可以领：每年最多 {limit} 次，您今年已申领 {used} 次，还可再申领 {left} 次"
+                if left
+                else f"不能再领了：每年最多申领 {limit} 次，您今年已申领 {used} 次"
+            )
+        elif asked is not None:
+            head = (
+                f"可以：每年最多申领 {limit} 次培训补贴，{asked} 次没有超过"
+                if asked <= limit
+                else f"不可以：每年最多申领 {limit} 次培训补贴，{asked} 次超过了"
+            )
+        lines = [self.k.clause("claims_per_year")["text"], "通知按每年计算申领次数"]
+        return Block(head, lines, "通知第一条")
+
+    def uncovered(self, what: str) -> Block:
+        """A subsidy this notice does not deal with: say so, and where to ask."""
         return Block(
-            f"每年最多申领 {limit} 次培训补贴",
-            [self.k.clause("claims_per_year")["text"], *extra],
-            "通知第一条",
+            f"本通知不涉及「{what}」",
+            [
+                f"{self.k.rules['notice']}只规定政府补贴性职业技能培训的补贴标准、目录和要求，"
+                f"没有{what}的规定，也不能用这里的培训补贴标准代替",
+                "请咨询当地人力资源社会保障部门（或就业、社保经办机构）",
+                "通知的" + self.k.clause("contacts")["text"],
+            ],
+            self.k.rules["notice"],
         )
 
     def class_hour(self, minutes: int | None) -> Block:

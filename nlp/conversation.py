@@ -31,6 +31,7 @@ class Conversation:
     pending_topics: list[str] = field(default_factory=list)  # the question waiting for a choice
     pending_level: str | None = None
     listed: list[str] = field(default_factory=list)  # entries of the last list (上面第三个)
+    mentioned: list[str] = field(default_factory=list)  # entries named so far, oldest first
     year: str | None = None  # the policy year the conversation is about, if not the newest
 
     def to_dict(self) -> dict[str, Any]:
@@ -74,6 +75,7 @@ class Conversation:
         conv.pending_topics = _words(raw.get("pending_topics"), topics)
         conv.pending_level = _level(raw.get("pending_level"))
         conv.listed = _keys(raw.get("listed"), MAX_LISTED)
+        conv.mentioned = _keys(raw.get("mentioned"), MAX_SUBJECTS)
         year = raw.get("year")
         conv.year = year if isinstance(year, str) and year.isdigit() and len(year) == 4 else None
         return conv

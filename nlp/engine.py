@@ -57,7 +57,9 @@ POLICY_INTENTS = (
     "identity",
     "festive",
     "offtopic",
+    "uncovered",
 )
+_PLURAL = re.compile(r"俩|两个|两者|它们|他们|她们|上面两|前面两|这两|那两")
 ACCEPT_SCORE = (
     80  # fuzzy: answer (saying what was assumed) only above this and with a clear margin
 )
@@ -294,9 +296,15 @@ class Engine:
         return tuple(sig)
 
     def _respond(self, q: Query, ctx: Conversation) -> Reply:
-        notes = [
-            f"目录中没有「{written}」，按读音相同的「{term}」回答" for written, term in q.sounded
-        ]
+        notes = [f"目录中没有「{w}」，按读音相同的「{t}」回答" for w, t in q.sounded]
+        if "correction" in q.intents:  # 说错了，是三级: what it names replaces what it corrects
+            q.intents.remove("correction")
+            q.follow_up = True
+        if not q.targets and not q.ambiguous and ctx.mentioned and q.ordinal is None:
+            if _PLURAL.search(q.text) and len(ctx.mentioned) >= 2:  # 这俩哪个补得多
+                q.targets = ctx.mentioned[-2:]
+                q.level = q.level or ctx.level
+                q.follow_up = True
         asks: list[tuple[str, tuple[str, ...]]] = []
         # 1. one term naming several entries: ask only when their answers differ
         for term, keys in q.ambiguous:
@@ -422,6 +430,7 @@ class Engine:
         if q.claimed_amount is not None:
             blocks[0].lines.insert(0, self._confirm(q.claimed_amount, blocks[0].headline))
         new_ctx = Conversation(
+            mentioned=list(dict.fromkeys([*ctx.mentioned, *q.targets[:5]]))[-5:],
             subjects=q.targets[:5] or ctx.subjects,
             topics=target_intents or ctx.topics,
             level=q.level or (ctx.level if not q.targets else None),
@@ -462,12 +471,13 @@ class Engine:
                 return Reply([block], understood=False, conversation=ctx)
             q.targets.append(entry.key)
             return None
-        if q.ordinal is not None and not part and (ctx.listed or len(ctx.subjects) > 1):
-            offered = ctx.listed or ctx.subjects  # 上面第三个 / 第一个的编码
-            if 1 <= q.ordinal <= len(offered):
-                q.targets.append(offered[q.ordinal - 1])
-                q.level = q.level or ctx.level
-                q.follow_up = True
+        offered = ctx.listed or (ctx.mentioned if len(ctx.mentioned) > 1 else [])
+        said_where = "附件" in text or "目录" in text or q.category is not None
+        if q.ordinal is not None and offered and not said_where and q.ordinal <= len(offered):
+            # 上面第三个 / 第一个的编码: an item of what the conversation listed or named
+            q.targets.append(offered[q.ordinal - 1])
+            q.level = q.level or ctx.level
+            q.follow_up = True
             return None
         if not part:
             return None
@@ -552,7 +562,10 @@ class Engine:
         ):
             blocks.append(a.local_code(None, q.city, q.ordinal))
             return blocks
-        only_policy = "appraisal" in policy and not target_intents  # 鉴定补贴: by level only
+        # 鉴定补贴 (by level only), 两个证都能补吗 (a count): answered without the entry's figures
+        only_policy = (
+            bool({"appraisal", "claims", "uncovered"} & set(policy)) and not target_intents
+        )
         for key in [] if only_policy else q.targets[:5]:
             if key in q.code_notes and q.code_notes[key] != "local" and not target_intents:
                 blocks.append(Block(q.code_notes[key], [], "附件4"))
@@ -646,6 +659,9 @@ class Engine:
             return a.clause(simple[intent])
         if intent == "claims":
             return a.claims(q.used_claims, q.asked_count)
+        if intent == "uncovered":
+            words = [w for w, i in self.lexicon.intents if i == "uncovered" and w in q.text]
+            return a.uncovered(words[0] if words else "这项补贴")
         if intent == "institution":
             return a.institutions(q.stars)
         if intent == "notice":

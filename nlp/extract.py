@@ -29,9 +29,10 @@ _CLAIMED = re.compile(
 _CATEGORY = re.compile(r"(?<![a-z])([abc])类")
 _CATEGORY_WORDS = {"生产制造类": "A", "生产服务类": "B", "办事人员": "B", "生活服务类": "C"}
 _NEGATED = re.compile(r"不(?:是|考|要|是考|用)?$")
-_STARS = re.compile(r"([一二三四五1-5])星")
+_STARS = re.compile(r"([一二两三四五1-5])星")
 _COUNT = re.compile(r"(?:领|申领|申请|补|拿)\D{0,2}?([0-9一二两三四五六七八九十])\s*次")
-_YEAR = re.compile(r"(20[12][0-9])\s*年(?!版)")  # 大典2022年版 is an edition, not a year
+_CERTIFICATES = re.compile(r"(?<!第)([两俩二三四五2-5])\s*个?(?:证|证书)")
+_YEAR = re.compile(r"(?<![0-9])((?:20)?[12][0-9])\s*年(?!版|工龄|以上|多)")  # not 大典2022年版
 _TOTAL_HOURS = re.compile(
     r"(?:总课时|总学时|课时总数)\D{0,3}?([0-9]{1,4})"
     r"|(?:总|共|一共|总共)\D{0,4}?([0-9]{1,4})\s*(?:个)?(?:课时|学时)"
@@ -41,7 +42,7 @@ _MINUTES = re.compile(
     r"([0-9]{1,5})\s*分钟|([0-9一二两三四五六七八九十]{1,3})\s*(?:个)?(?:小时|钟头)"
 )
 _USED = re.compile(
-    r"(?:已经|已|领了|领过|用了|申领了|拿了|拿过)\D{0,4}?([0-9一二两三四五六七八九十])\s*次"
+    r"(?:已经|已|领了|领过|用了|申领了|拿了|拿过)\D{0,4}?([0-9一二两三四五六七八九十])\s*(?:次|回)"
 )
 
 
@@ -110,6 +111,15 @@ def extract(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex)
             if hit.start not in boundaries or hit.end not in boundaries:
                 continue
         exact.append(hit)
+    # a phrase of the lexicon that contains a name is not that name (人工客服 is not 客服)
+    phrases = [(a, b) for a, b, _, _ in lexicon.keyword_spans(masked)]
+    exact = [
+        h
+        for h in exact
+        if not any(a <= h.start and h.end <= b and b - a > h.end - h.start for a, b in phrases)
+    ]
+    # a name said not to be meant is not meant (不是保洁 是保安员)
+    exact = [h for h in exact if not _NEGATED.search(masked[max(0, h.start - 4) : h.start])]
     for hit in _with_sound(exact, masked, index, ent):
         blank(hit.start, hit.end)
         if hit.keys == (NOT_LISTED,):
@@ -124,7 +134,7 @@ def extract(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex)
             _add(ent.targets, hit.keys[0])
         else:
             ent.ambiguous.append((hit.term, hit.keys))
-    ent.years = [int(year) for year in _YEAR.findall(masked)]
+    ent.years = [int(y) if len(y) == 4 else 2000 + int(y) for y in _YEAR.findall(masked)]
     for place in [*knowledge.entrepreneurship["cities"], *lexicon.places]:
         if place not in masked:
             continue
@@ -137,7 +147,11 @@ def extract(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex)
     m = _CLAIMED.search(masked)
     if m:
         ent.claimed_amount = int(m.group(1))
-    found_categories = [(m.start(), m.group(1).upper()) for m in _CATEGORY.finditer(masked)]
+    found_categories = [
+        (m.start(), m.group(1).upper())
+        for m in _CATEGORY.finditer(masked)
+        if not _NEGATED.search(masked[max(0, m.start() - 4) : m.start()])
+    ]
     for phrase, category in _CATEGORY_WORDS.items():  # 附件1备注1: 生活服务类 is C
         start = masked.find(phrase)
         if start >= 0:
@@ -155,6 +169,9 @@ def extract(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex)
         m = pattern.search(masked)
         if m:
             setattr(ent, name, cn_number(next(g for g in m.groups() if g)))
+    m = _CERTIFICATES.search(masked)
+    if m and ent.asked_count is None:
+        ent.asked_count = cn_number(m.group(1).replace("俩", "两"))  # 同一年考两个证
     m = _TOTAL_HOURS.search(masked)
     if m:
         ent.total_hours = int(next(g for g in m.groups() if g))

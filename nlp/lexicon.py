@@ -87,7 +87,11 @@ def load(path: Path = PATH) -> Lexicon:
             (str(w).casefold(), str(f)) for w, f in (raw.get("selectors") or {}).items()
         ),
         intent_rules=tuple(
-            _rules(path, raw.get("intent_rules") or [], {*raw["intents"], "@ref", "@entry"})
+            _rules(
+                path,
+                raw.get("intent_rules") or [],
+                {*raw["intents"], "@ref", "@entry", "@minutes"},
+            )
         ),
     )
 
