@@ -517,7 +517,7 @@ class Answers:
 
     def class_hour(self, minutes: int | None) -> Block:
         per = int(self.p["minutes_per_class_hour"])
-        extra = [f"{minutes} 分钟折合 {hrs.class_hours(minutes, per)} 课时"] if minutes else []
+        extra = [f"{minutes} 分钟折合{hrs.class_hours(minutes, per)}个课时"] if minutes else []
         return Block(f"每培训{per}分钟为1课时", extra, "附件1备注2")
 
     def marks(self) -> Block:

@@ -316,7 +316,8 @@ class Engine:
                 if keys[0] not in q.targets:
                     q.targets.append(keys[0])
                     q.target_pos.setdefault(keys[0], q.target_pos.get(keys[-1], 0))
-                if len(keys) > 1:
+                exact_name = all(self.a.label(k).startswith(term) for k in keys)
+                if len(keys) > 1 and not exact_name:  # 厨师 covers two; 家政服务员 is the name
                     names = "；".join(self.a.label(k) for k in keys)
                     notes.append(
                         f"「{term}」对应目录中{len(keys)}个条目（{names}），这个问题的答案相同，以下回答对它们都适用"
@@ -399,8 +400,8 @@ class Engine:
             q.intents = list(target_intents)
             if q.level is None:
                 q.level = ctx.level
-        elif q.follow_up and q.level is None:
-            q.level = ctx.level
+        elif (q.follow_up or (q.targets and not target_intents and not policy)) and not q.level:
+            q.level = ctx.level  # 焊工技师多少 → 车工呢: the level stays
         if (
             q.targets
             and q.level_marks
@@ -481,9 +482,11 @@ class Engine:
             return None
         if not part:
             return None
+        if len(q.categories) >= 2 and not q.level:
+            return None  # A类B类C类有啥区别: what the categories mean, not a list
         if _COMPARE_WORDS.search(text) and len(q.categories) >= 2 and q.level:
             return Reply([listing.difference(self.k, q.categories, q.level)], conversation=ctx)
-        if q.ordinal is not None and "count" not in q.intents:
+        if q.ordinal is not None and "count" not in q.intents and not listing.asks_part(text):
             entry = listing.item(self.k, sel, q.ordinal)
             if entry is not None:
                 q.targets.append(entry.key)

@@ -21,7 +21,8 @@ from nlp.terms import NAME, NOT_LISTED, SOUND, Hit, TermIndex
 _NUM = r"[0-9一二两三四五六七八九十百]{1,4}"
 _ORDINAL = re.compile(rf"第\s*({_NUM})\s*[个项号条位]?|序号\s*([0-9]{{1,3}})")
 _LIST_REF = re.compile(
-    rf"附件\s*([1-5一二三四五])\s*(?:的|里|中|里面)?\s*第\s*({_NUM})\s*[个项号条]?"
+    rf"附件\s*([1-5一二三四五])\s*(?:的|里|中|里面)?\s*"
+    rf"(?:第\s*({_NUM})(?![0-9十百])\s*[个项号条]?|({_NUM})\s*[项号])(?!\s*(?:到|至|-|~))"
 )
 _CLAIMED = re.compile(
     r"(?<![0-9])([1-9][0-9]{2,3})\s*(?:元|块)?\s*(?:吗|嘛|么|对吗|对不对|是不是|？|\?)"
@@ -90,7 +91,7 @@ def extract(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex)
 
     m = _LIST_REF.search(masked)
     if m:
-        ent.list_ref = (cn_number(m.group(1)) or 0, cn_number(m.group(2)) or 0)
+        ent.list_ref = (cn_number(m.group(1)) or 0, cn_number(m.group(2) or m.group(3)) or 0)
         blank(*m.span())
     for start, end, code in find_code_spans(text):
         before = len(ent.targets)

@@ -13,6 +13,7 @@ import yaml
 
 from knowledge.catalogue import LEVELS, DataError
 
+FLAGS = ("@ref", "@entry", "@minutes")  # facts about a message that intent rules may test
 PATH = Path(__file__).resolve().parent / "data" / "lexicon.yaml"
 
 

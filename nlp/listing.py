@@ -49,7 +49,8 @@ class Selection:
             and (not self.green or e.green)
             and (not self.digital or e.digital)
         ]
-        if self.shortage:
+        if self.shortage:  # one item of 附件3 may cover two rows of 附件2 (家政服务员)
+            found = list({e.shortage_seq: e for e in reversed(found)}.values())
             found.sort(key=lambda e: e.shortage_seq or 0)
         return found
 

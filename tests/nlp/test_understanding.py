@@ -166,7 +166,11 @@ def test_same_answer_for_every_candidate_answers_directly(engine):
     reply = engine.answer("家政服务员技师补贴")
     assert not reply.choices
     assert "2750" in reply.text()
-    assert "2个条目" in reply.text() and "都适用" in reply.text()
+    # an exactly named occupation: no "对应2个条目" noise
+    assert "条目" not in reply.text()
+    # a name covering several entries with one answer says so once (厨师 → 中式/西式烹调师 …)
+    text = engine.answer("厨师技师补贴").text()
+    assert not engine.answer("厨师技师补贴").choices and "都适用" in text
 
 
 def test_level_buttons_narrow_the_answer(engine):
@@ -217,7 +221,7 @@ def test_tampered_context_is_ignored(engine, context):
         ("我今年已经领了两次补贴，还能领几次", "还可再申领 1 次"),
         ("三星级以下的机构能做补贴培训吗", "原则上不支持"),
         ("每个课时多少分钟", "45分钟"),
-        ("3小时算几个课时", "4 课时"),
+        ("3小时算几个课时", "折合4个课时"),
         ("总共100课时线上最多多少", "线上最多 40 课时"),
         ("实操课时比例", "不低于60%"),
         ("带星号的工种是什么意思", "40%"),
@@ -579,7 +583,7 @@ def test_bracket_inside_a_name_is_not_a_subtype(knowledge, engine):
         (["宠物美容师初级补多少"], "未找到「宠物美容师」", "元/人"),
         (["纹绣师 中级"], "未找到", "元/人"),
         (["要是不在紧缺目录里的工种，考技师一般按多少补"], "B类 技师（二级）：2500 元", None),
-        (["一天上了7个小时算几个课时"], "420 分钟折合 9 课时", None),
+        (["一天上了7个小时算几个课时"], "420 分钟折合9个课时", None),
         (["裁剪工 紧缺不 技师多少"], "裁剪工 技师（二级）：2750", None),
         (["我不是考技师，只考三级，纤维检验员能补多少"], "纤维检验员 高级（三级）：1800", "2750"),
         (["化学合成制药工技师是不是比高级工多，各多少"], "高级（三级）：2000", None),
