@@ -6,6 +6,7 @@ Context is a small JSON-serialisable dict the caller keeps per chat; it is treat
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from dataclasses import dataclass, replace
@@ -15,7 +16,8 @@ from typing import Any
 import yaml
 
 from calculator.hours import max_online_hours, min_practical_hours
-from knowledge.catalogue import DEFAULT_YEAR, Knowledge, load
+from knowledge.catalogue import Knowledge
+from knowledge.policies import Policies, data_dirs_from_env, load_all
 from nlp import english, listing
 from nlp import lexicon as lexicon_mod
 from nlp.compose import Answers
@@ -105,8 +107,14 @@ class Card:
 class Engine:
     """Understands a question and answers it from one policy year's knowledge."""
 
-    def __init__(self, knowledge: Knowledge | None = None) -> None:
-        self.k = knowledge or load(DEFAULT_YEAR)
+    def __init__(
+        self, knowledge: Knowledge | None = None, policies: Policies | None = None
+    ) -> None:
+        """Answer from ``knowledge`` (default: the newest loaded year); questions naming another
+        loaded year of ``policies`` are answered from that year's knowledge."""
+        self.policies = policies or load_all()
+        self.k = knowledge or self.policies.latest
+        self._other_years: dict[str, Engine] = {}
         self.lexicon = lexicon_mod.load()
         self.index = TermIndex(self.k, self.lexicon)
         self.a = Answers(self.k)
@@ -140,6 +148,9 @@ class Engine:
         if picked:  # "2" or "中式" after "面点师" offered 中式面点师 / 西式面点师
             return self.choose(_pick(picked, ctx.pending_topics, ctx.pending_level), ctx)
         q = parse(norm, self.k, self.lexicon, self.index)
+        other = self._engine_for(q.years)
+        if other is not None:  # 2025年焊工技师补贴: answered from 2025's notice when it is loaded
+            return other.answer(text, ctx, intent)
         if intent in TARGET_INTENTS or intent == "entrepreneurship":
             q.intents = [intent] + [i for i in q.intents if i != intent]
         return self._respond(q, ctx)
@@ -170,6 +181,16 @@ class Engine:
                 )
                 return self._respond(q, rest)
         return self._expired(ctx)
+
+    def _engine_for(self, years: list[int]) -> Engine | None:
+        """The engine of another loaded policy year the question names, if any."""
+        named = [str(y) for y in years if str(y) in self.policies and str(y) != self.k.year]
+        if not named or len(set(map(str, years))) > 1:
+            return None
+        year = named[0]
+        if year not in self._other_years:
+            self._other_years[year] = Engine(self.policies[year], self.policies)
+        return self._other_years[year]
 
     def _read(self, text: object) -> str:
         """Normalise the message and put any English we know into Chinese."""
@@ -987,10 +1008,10 @@ _ENGINE_LOCK = threading.Lock()
 
 
 def get_engine() -> Engine:
-    """The process-wide engine (catalogue loaded once)."""
+    """The process-wide engine: every packaged year plus those in SKILLBOT_DATA, loaded once."""
     global _ENGINE
     if _ENGINE is None:
         with _ENGINE_LOCK:
             if _ENGINE is None:
-                _ENGINE = Engine()
+                _ENGINE = Engine(policies=load_all(data_dirs_from_env(os.environ)))
     return _ENGINE
