@@ -20,7 +20,7 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.delivery import Deliverer
-from knowledge.state import Store
+from bot.store.state import Store
 from tests.notify.test_delivery import peak_per_second
 from tests.support.fake_telegram import FakeTelegram
 

@@ -37,7 +37,7 @@ def report_lines(rows: Sequence[tuple[str, int, datetime]]) -> list[str]:
 
 def report_cli(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Print the unanswered-question report (``skillbot report unanswered``)."""
-    from knowledge.state import Store
+    from bot.store.state import Store
 
     out = out or sys.stdout
     try:

@@ -214,7 +214,7 @@ def run_from_cli(args: argparse.Namespace) -> int:
         return 2
     configure_logging(settings)
 
-    from knowledge.state import Store
+    from bot.store.state import Store
     from nlp.engine import get_engine
 
     engine = get_engine()

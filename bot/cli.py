@@ -56,7 +56,7 @@ def _cmd_notify(args: argparse.Namespace) -> int:
 
 
 def _cmd_db(args: argparse.Namespace) -> int:
-    from knowledge.db import db_cli
+    from bot.store.db import db_cli
 
     return db_cli(args)
 

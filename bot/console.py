@@ -88,7 +88,7 @@ def chat(inp: IO[str], out: IO[str]) -> int:
 
 def catalog_export(fmt: str, out: IO[str], year: str = "2024") -> int:
     """Export every catalogue entry, read through the database (loaded from the data files)."""
-    from knowledge.sync import catalogue_rows
+    from bot.store.sync import catalogue_rows
 
     rows = catalogue_rows(year)
     if fmt == "json":

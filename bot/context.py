@@ -14,7 +14,7 @@ from telegram.ext import CallbackContext, ExtBot
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    from knowledge.state import Store
+    from bot.store.state import Store
     from nlp.engine import Engine
 
 SERVICES_KEY = "services"

@@ -49,7 +49,7 @@ from telegram.error import (
 )
 
 from bot.formatting import split_html
-from knowledge.state import ClaimedMessage, Store, utcnow
+from bot.store.state import ClaimedMessage, Store, utcnow
 
 log = logging.getLogger(__name__)
 

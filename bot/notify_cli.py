@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from knowledge.state import TOPICS, NoticeStatus, Store, utcnow
+from bot.store.state import TOPICS, NoticeStatus, Store, utcnow
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 _AT_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")

@@ -31,7 +31,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 from bot.delivery import TELEGRAM_MESSAGES_PER_SECOND, Deliverer, MessageSender
 from bot.handlers.replies import send_html, thread_of
 from bot.settings import DELIVERY_INTERVAL, Settings
-from knowledge.state import TOPIC_ALL, TOPICS, Store
+from bot.store.state import TOPIC_ALL, TOPICS, Store
 
 log = logging.getLogger(__name__)
 

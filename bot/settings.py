@@ -2,7 +2,7 @@
 
 ``TELEGRAM_BOT_TOKEN`` (required to run), ``TELEGRAM_API_BASE_URL`` (a self-hosted Bot API server,
 e.g. ``http://127.0.0.1:8081/bot``), ``TELEGRAM_WEBHOOK_SECRET`` (else one is generated per run),
-``DATABASE_URL`` (default: the SQLite file of ``knowledge.db``), ``SKILLBOT_ADMINS``
+``DATABASE_URL`` (default: the SQLite file of ``bot.store.db``), ``SKILLBOT_ADMINS``
 (comma-separated Telegram user ids allowed to use admin commands), and for notice delivery
 ``SKILLBOT_DELIVERY`` (``0``/``false``/``no``/``off`` turns it off on this instance),
 ``SKILLBOT_NOTIFY_RATE`` (messages per second of this instance, > 0, default 30 — divide

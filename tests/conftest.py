@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.store.state import Store
 from knowledge.catalogue import Knowledge, load
-from knowledge.state import Store
 from nlp.engine import Engine
-from tests.state.databases import temporary_database
+from tests.store.databases import temporary_database
 
 SEED = (
     Path(__file__).resolve().parents[1].parent

@@ -22,9 +22,9 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.context import Services
 from bot.settings import Settings
-from knowledge.state import Store
+from bot.store.state import Store
 from nlp.engine import get_engine
-from tests.state.databases import temporary_database
+from tests.store.databases import temporary_database
 from tests.support.fake_telegram import Call, FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from bot.context import Services
 from bot.delivery import Deliverer
 from bot.notify_handlers import DELIVERER_KEY
 from bot.settings import Settings
-from knowledge.state import Store
+from bot.store.state import Store
 from nlp.engine import get_engine
 from tests.support.fake_telegram import FakeTelegram, Fault
 

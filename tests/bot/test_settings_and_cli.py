@@ -14,7 +14,7 @@ import pytest
 
 from bot.admin import report_cli
 from bot.settings import Settings, SettingsError
-from knowledge.state import Store
+from bot.store.state import Store
 from tests.bot.conftest import ROOT, free_port
 from tests.support.fake_telegram import FakeTelegram, Fault
 

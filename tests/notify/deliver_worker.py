@@ -15,7 +15,7 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.delivery import Deliverer
-from knowledge.state import Store
+from bot.store.state import Store
 
 
 async def main() -> None:

@@ -13,7 +13,7 @@ import pytest
 from bot.cli import main
 from bot.delivery import Deliverer
 from bot.notify_cli import notify_cli, parse_at, wait_for_notice
-from knowledge.state import Store
+from bot.store.state import Store
 from tests.support.fake_telegram import FakeTelegram, Fault
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.delivery import Deliverer, render_notice
-from knowledge.state import DELIVERED, OutboxMessage, Store, utcnow
+from bot.store.state import DELIVERED, OutboxMessage, Store, utcnow
 from tests.support.fake_telegram import Call, FakeTelegram, Fault, html_to_text, utf16_len
 
 REPO = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.notify_handlers import NotifySettings, register
-from knowledge.state import Store
+from bot.store.state import Store
 from tests.support.fake_telegram import FakeTelegram, html_to_text
 
 GROUP, ADMIN, MEMBER, STAFF = -100, 7, 8, 99

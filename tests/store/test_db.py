@@ -1,4 +1,4 @@
-"""knowledge.db: where the database is, how each backend is configured, and the Alembic schema."""
+"""bot.store.db: where the database is, how each backend is configured, and the Alembic schema."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-import knowledge.state  # noqa: F401  (the runtime-state tables on Base)
-from knowledge import db
-from knowledge.models import Base
+import bot.store.state  # noqa: F401  (the runtime-state tables on Base)
+from bot.store import db
+from bot.store.models import Base
 
 
 def _cli(action: str) -> int:
@@ -80,7 +80,7 @@ def test_cli_upgrades_an_empty_database_and_checks_it(
 
 
 def test_migrations_match_the_models(database_url: str) -> None:
-    """The Alembic history builds exactly the tables of knowledge.models and knowledge.state."""
+    """The Alembic history builds exactly the tables of bot.store.models and bot.store.state."""
     engine = db.make_engine(database_url)
     db.upgrade(engine)
     with engine.connect() as conn:
@@ -112,7 +112,7 @@ def test_instances_starting_together_upgrade_once(database_url: str) -> None:
     """Several processes' worth of Stores created at once on an empty database all end at head."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from knowledge.state import Store
+    from bot.store.state import Store
 
     with ThreadPoolExecutor(4) as pool:
         stores = list(pool.map(lambda _: Store(database_url), range(4)))
@@ -125,7 +125,7 @@ def test_in_memory_sqlite_is_one_database_for_every_thread() -> None:
     """Tests may use ``Store("sqlite://")`` from async code (asyncio.to_thread)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from knowledge.state import Store
+    from bot.store.state import Store
 
     store = Store("sqlite://")
     store.save_context(1, {"entry": "焊工"})
@@ -139,7 +139,7 @@ def test_sqlite_reads_do_not_wait_for_a_writer(database_url: str) -> None:
     another connection holds it answers at once instead of waiting out the busy timeout."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from knowledge.state import Store
+    from bot.store.state import Store
 
     if not database_url.startswith("sqlite"):
         pytest.skip("SQLite's locking only")

@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.store.db import ensure_schema, make_engine
+from bot.store.models import CatalogueEntry, LegacyCode
 from knowledge.catalogue import Knowledge, load
-from knowledge.db import ensure_schema, make_engine
-from knowledge.models import CatalogueEntry, LegacyCode
 
 EXPORT_FIELDS = (
     "kind",

@@ -1,6 +1,6 @@
 """Alembic environment for skillbot: the catalogue and runtime-state tables on one ``Base``.
 
-Run through ``knowledge.db`` (``skillbot db upgrade``), which passes an open connection in
+Run through ``bot.store.db`` (``skillbot db upgrade``), which passes an open connection in
 ``config.attributes["connection"]``; without one, ``DATABASE_URL`` or the default SQLite file is
 used, so that ``alembic`` itself also works for writing new revisions.
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from alembic import context
 
-import knowledge.state  # noqa: F401  (registers the runtime-state tables on Base)
-from knowledge.db import make_engine
-from knowledge.models import Base
+import bot.store.state  # noqa: F401  (registers the runtime-state tables on Base)
+from bot.store.db import make_engine
+from bot.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -19,7 +19,7 @@ target_metadata = Base.metadata
 
 def run_migrations_offline() -> None:
     """Emit SQL for ``DATABASE_URL`` without connecting."""
-    from knowledge.db import database_url
+    from bot.store.db import database_url
 
     context.configure(
         url=database_url(),
@@ -32,7 +32,7 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    """Migrate over the connection handed in by ``knowledge.db`` (or a fresh one)."""
+    """Migrate over the connection handed in by ``bot.store.db`` (or a fresh one)."""
     connection = config.attributes.get("connection")
     if connection is not None:
         _run(connection)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from knowledge.state import OutboxMessage, Store, Subscription, utcnow
+from bot.store.state import OutboxMessage, Store, Subscription, utcnow
 
 LEASE = timedelta(minutes=2)
 

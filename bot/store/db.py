@@ -3,7 +3,7 @@
 SQLite is the embedded default (a file under the user data directory, WAL, a busy timeout and
 ``BEGIN IMMEDIATE`` so that several processes can share it); PostgreSQL is chosen with
 ``DATABASE_URL`` (psycopg 3).  The schema of both is owned by the Alembic history in
-``knowledge/migrations``; ``ensure_schema`` upgrades to head at start (on PostgreSQL under an
+``bot/store/migrations``; ``ensure_schema`` upgrades to head at start (on PostgreSQL under an
 advisory lock so that instances starting together do not race) unless
 ``SKILLBOT_DB_AUTO_UPGRADE=0``, in which case a database behind head is refused with a message
 saying to run ``skillbot db upgrade``.

@@ -4,7 +4,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-26
 
-The catalogue tables of knowledge.models and the runtime state of knowledge.state (chat
+The catalogue tables of bot.store.models and the runtime state of bot.store.state (chat
 context, question log, processed updates, subscriptions, notices, outbox).  Chat ids are
 BIGINT; surrogate ids are BIGINT on PostgreSQL and INTEGER (rowid) on SQLite.
 

@@ -1,4 +1,4 @@
-"""knowledge.state.Store: context, question log, update dedupe, chat migration, subscriptions."""
+"""bot.store.state.Store: context, question log, update dedupe, chat migration, subscriptions."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from knowledge.state import (
+from bot.store.state import (
     QUESTION_MAX_CHARS,
     Notice,
     OutboxMessage,

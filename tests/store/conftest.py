@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from knowledge.state import Store
+from bot.store.state import Store
 
 
 @pytest.fixture

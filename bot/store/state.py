@@ -38,8 +38,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from knowledge.db import ensure_schema, make_engine, make_sessionmaker, read_only
-from knowledge.models import Base
+from bot.store.db import ensure_schema, make_engine, make_sessionmaker, read_only
+from bot.store.models import Base
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
 _BigId = BigInteger().with_variant(Integer, "sqlite")

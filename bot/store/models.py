@@ -1,7 +1,7 @@
 """SQLAlchemy 2 models: the shared declarative ``Base`` and the catalogue tables loaded from the
 data files.
 
-Runtime state (chat context, feedback, subscriptions, outbox) lives in ``knowledge.state`` on the
+Runtime state (chat context, feedback, subscriptions, outbox) lives in ``bot.store.state`` on the
 same ``Base`` so that one Alembic history covers the whole schema.
 """
 
