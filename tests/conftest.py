@@ -1,16 +1,28 @@
-"""Shared fixtures: the loaded knowledge and the answer engine (built once per session)."""
+"""Shared fixtures: the loaded knowledge and the answer engine (built once per session), empty
+databases on each backend and a store on them, the stand-in Telegram Bot API server and bots
+talking to it.
+
+The database and Telegram parts are imported inside their fixtures, so that the fast lane
+(calculator, knowledge, nlp) loads neither SQLAlchemy nor python-telegram-bot.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from bot.store.state import Store
 from knowledge.catalogue import Knowledge, load
 from nlp.engine import Engine
-from tests.store.databases import temporary_database
+
+if TYPE_CHECKING:
+    from bot.store.state import Store
+    from tests.support.fake_telegram import FakeTelegram
+
+BOT_READ_TIMEOUT = 0.5  # the stand-in's "slow" fault answers later than this
 
 SEED = (
     Path(__file__).resolve().parents[1].parent
@@ -57,6 +69,8 @@ def ask(engine: Engine):
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database (no tables) on each backend; tests/bot overrides it with SQLite only."""
+    from tests.store.databases import temporary_database
+
     with temporary_database(request.param, str(tmp_path)) as url:
         yield url
 
@@ -64,6 +78,33 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def store(database_url: str) -> Iterator[Store]:
     """A store on a database upgraded to head."""
+    from bot.store.state import Store
+
     store = Store(database_url)
     yield store
     store.close()
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegram]:
+    """A fresh stand-in Bot API server on 127.0.0.1."""
+    from tests.support.fake_telegram import FakeTelegram
+
+    with FakeTelegram() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def make_bot(fake_telegram: FakeTelegram) -> AsyncIterator[Callable[[], Any]]:
+    """A factory of initialised PTB bots talking to the stand-in (short read timeout)."""
+    from telegram import Bot
+    from telegram.request import HTTPXRequest
+
+    async with AsyncExitStack() as stack:
+
+        async def make() -> Bot:
+            request = HTTPXRequest(connection_pool_size=64, read_timeout=BOT_READ_TIMEOUT)
+            bot = Bot(fake_telegram.token, base_url=fake_telegram.base_url, request=request)
+            return await stack.enter_async_context(bot)
+
+        yield make

@@ -34,13 +34,6 @@ PUBLIC_WEBHOOK_URL = "https://skillbot.example/hook"  # the load balancer in fro
 
 
 @pytest.fixture
-def fake_telegram() -> Iterator[FakeTelegram]:
-    """A fresh stand-in Bot API server on 127.0.0.1."""
-    with FakeTelegram() as fake:
-        yield fake
-
-
-@pytest.fixture
 def database_url(tmp_path: Path) -> str:
     """A SQLite file of the test's own."""
     return f"sqlite:///{tmp_path / 'skillbot.sqlite3'}"

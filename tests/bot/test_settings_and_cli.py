@@ -1,10 +1,8 @@
-"""Settings from the environment, ``skillbot run`` refusing a bad token or an unreachable Bot API,
-``skillbot report``."""
+"""Settings from the environment, ``skillbot run`` refusing a bad token or an unreachable Bot
+API."""
 
 from __future__ import annotations
 
-import argparse
-import io
 import os
 import subprocess
 import sys
@@ -12,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.admin import report_cli
 from bot.settings import Settings, SettingsError
-from bot.store.state import Store
 from tests.bot.conftest import ROOT, free_port
 from tests.support.fake_telegram import FakeTelegram, Fault
 
@@ -162,23 +158,3 @@ def test_run_explains_a_token_telegram_refuses(
     assert "拒绝了 TELEGRAM_BOT_TOKEN" in done.stderr.strip().splitlines()[-1]
     assert "Traceback" not in output
     assert fake_telegram.token.split(":")[1] not in output
-
-
-def test_report_unanswered_lists_questions_with_counts(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    store = Store(database_url)
-    for text, reason in [
-        ("天气", "unanswered"),
-        ("天气", "unanswered"),
-        ("焊工补多少", "thumbs_down"),
-    ]:
-        store.log_question(text, reason)
-    store.close()
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    out = io.StringIO()
-    assert report_cli(argparse.Namespace(what="unanswered", limit=10), out) == 0
-    lines = out.getvalue().splitlines()
-    assert lines[1].startswith("2\t") and lines[1].endswith("\t天气")
-    assert lines[2].startswith("1\t") and lines[2].endswith("\t焊工补多少")

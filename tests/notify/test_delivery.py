@@ -51,13 +51,13 @@ def peak_per_second(calls: list[Call]) -> int:
     return peak
 
 
-def accepted(fake: FakeTelegram) -> Counter[Any]:
+def accepted(fake_telegram: FakeTelegram) -> Counter[Any]:
     """How many copies each chat accepted (status 200)."""
-    return Counter(c.chat_id for c in fake.calls("sendMessage") if c.status == 200)
+    return Counter(c.chat_id for c in fake_telegram.calls("sendMessage") if c.status == 200)
 
 
 async def test_broadcast_with_faults(
-    store: Store, fake: FakeTelegram, make_bot: Callable[[], Any]
+    store: Store, fake_telegram: FakeTelegram, make_bot: Callable[[], Any]
 ) -> None:
     """120 groups; 403, 400, 429, 502, timeouts and a migration injected: every reachable group
     gets the notice, each failure is recorded with its reason, ≤ 30 messages in any second."""
@@ -66,23 +66,23 @@ async def test_broadcast_with_faults(
     dead_gateway, migrating, throttled = chats[40], chats[30], chats[50]
     new_id = -1_000_000_000_000 + migrating
     for chat in kicked:
-        fake.fail(Fault.kicked(), method="sendMessage", chat_id=chat, times=None)
+        fake_telegram.fail(Fault.kicked(), method="sendMessage", chat_id=chat, times=None)
     for chat in missing:
-        fake.fail(Fault.chat_not_found(), method="sendMessage", chat_id=chat, times=None)
+        fake_telegram.fail(Fault.chat_not_found(), method="sendMessage", chat_id=chat, times=None)
     for chat in flaky:
-        fake.fail(Fault.bad_gateway(), method="sendMessage", chat_id=chat, times=2)
+        fake_telegram.fail(Fault.bad_gateway(), method="sendMessage", chat_id=chat, times=2)
     for chat in slow:
-        fake.fail(Fault.slow(1.5), method="sendMessage", chat_id=chat, times=1)
-    fake.fail(Fault.bad_gateway(), method="sendMessage", chat_id=dead_gateway, times=None)
-    fake.fail(Fault.migrated(new_id), method="sendMessage", chat_id=migrating, times=None)
-    fake.fail(Fault.retry_after(1), method="sendMessage", chat_id=throttled, times=1)
+        fake_telegram.fail(Fault.slow(1.5), method="sendMessage", chat_id=chat, times=1)
+    fake_telegram.fail(Fault.bad_gateway(), method="sendMessage", chat_id=dead_gateway, times=None)
+    fake_telegram.fail(Fault.migrated(new_id), method="sendMessage", chat_id=migrating, times=None)
+    fake_telegram.fail(Fault.retry_after(1), method="sendMessage", chat_id=throttled, times=1)
     notice_id, queued = store.queue_notice("2024年培训目录已更新 <附件2> & 紧缺工种", "全部")
     assert queued == GROUPS
 
     deliverer = _deliverer(await make_bot(), store, max_attempts=4)
     await deliverer.run_until_idle(timeout=90)
 
-    got = accepted(fake)
+    got = accepted(fake_telegram)
     unreachable = {*kicked, *missing, dead_gateway}
     reachable = (set(chats) - unreachable - {migrating}) | {new_id}
     assert {chat for chat in got} == reachable
@@ -104,7 +104,7 @@ async def test_broadcast_with_faults(
     moved = store.subscription(new_id)
     assert moved is not None and moved.active
 
-    sends = fake.calls("sendMessage")
+    sends = fake_telegram.calls("sendMessage")
     assert peak_per_second(sends) <= 30
     (too_many,) = [c for c in sends if c.status == 429]
     during_pause = [c for c in sends if too_many.time + 0.1 < c.time < too_many.time + 0.95]
@@ -114,7 +114,7 @@ async def test_broadcast_with_faults(
 
 
 async def test_kill_mid_broadcast_then_resume(
-    database_url: str, store: Store, fake: FakeTelegram, make_bot: Callable[[], Any]
+    database_url: str, store: Store, fake_telegram: FakeTelegram, make_bot: Callable[[], Any]
 ) -> None:
     """A deliverer process is SIGKILLed mid-broadcast; another resumes after the lease: nobody
     is skipped and only the messages in flight at the kill (≤ concurrency) arrive twice."""
@@ -127,8 +127,8 @@ async def test_kill_mid_broadcast_then_resume(
             "-m",
             "tests.notify.deliver_worker",
             database_url,
-            fake.base_url,
-            fake.token,
+            fake_telegram.base_url,
+            fake_telegram.token,
             "--concurrency",
             str(concurrency),
             "--lease",
@@ -140,7 +140,7 @@ async def test_kill_mid_broadcast_then_resume(
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     try:
-        await fake.await_calls("sendMessage", count=40, timeout=60)
+        await fake_telegram.await_calls("sendMessage", count=40, timeout=60)
     finally:
         worker.send_signal(signal.SIGKILL)
         _, err = worker.communicate(timeout=30)
@@ -154,18 +154,18 @@ async def test_kill_mid_broadcast_then_resume(
     resumed = _deliverer(await make_bot(), store, startup_pause=1.0)
     await resumed.run_until_idle(timeout=60)
 
-    got = accepted(fake)
+    got = accepted(fake_telegram)
     assert set(got) == set(chats)
     repeated = {chat for chat, n in got.items() if n > 1}
     assert len(repeated) <= concurrency
     assert not repeated & delivered_at_kill
     status = store.notice_status(1)
     assert status is not None and (status.delivered, status.pending) == (GROUPS, 0)
-    assert peak_per_second(fake.calls("sendMessage")) <= 30
+    assert peak_per_second(fake_telegram.calls("sendMessage")) <= 30
 
 
 async def test_two_deliverers_never_double_send(
-    database_url: str, store: Store, fake: FakeTelegram, make_bot: Callable[[], Any]
+    database_url: str, store: Store, fake_telegram: FakeTelegram, make_bot: Callable[[], Any]
 ) -> None:
     """Two instances (own store, own bot) drain one outbox at once: one copy per chat."""
     chats = _subscribe_groups(store, 90)
@@ -180,14 +180,14 @@ async def test_two_deliverers_never_double_send(
         await asyncio.gather(first.run_until_idle(timeout=60), second.run_until_idle(timeout=60))
     finally:
         other_store.close()
-    texts = Counter((c.chat_id, c.text) for c in fake.calls("sendMessage"))
+    texts = Counter((c.chat_id, c.text) for c in fake_telegram.calls("sendMessage"))
     assert len(texts) == 2 * (len(chats) + 10)
     assert set(texts.values()) == {1}
     assert first.stats.delivered > 0 and second.stats.delivered > 0
 
 
 async def test_migrated_group_gets_one_copy(
-    store: Store, fake: FakeTelegram, make_bot: Callable[[], Any]
+    store: Store, fake_telegram: FakeTelegram, make_bot: Callable[[], Any]
 ) -> None:
     """A group upgraded to a supergroup, whose new id is also subscribed already: one copy,
     sent to the new id; later notices go straight there."""
@@ -195,35 +195,37 @@ async def test_migrated_group_gets_one_copy(
     store.subscribe(old, "group")
     store.subscribe(new, "supergroup")
     store.subscribe(alone_old, "group")
-    fake.fail(Fault.migrated(new), method="sendMessage", chat_id=old, times=None)
-    fake.fail(Fault.migrated(alone_new), method="sendMessage", chat_id=alone_old, times=None)
+    fake_telegram.fail(Fault.migrated(new), method="sendMessage", chat_id=old, times=None)
+    fake_telegram.fail(
+        Fault.migrated(alone_new), method="sendMessage", chat_id=alone_old, times=None
+    )
     notice_id, _ = store.queue_notice("政策调整", "全部")
     await _deliverer(await make_bot(), store).run_until_idle(timeout=30)
-    assert accepted(fake) == Counter({new: 1, alone_new: 1})
+    assert accepted(fake_telegram) == Counter({new: 1, alone_new: 1})
     store.queue_notice("第二条", "全部")
     await _deliverer(await make_bot(), store).run_until_idle(timeout=30)
-    assert accepted(fake) == Counter({new: 2, alone_new: 2})
-    assert len(fake.calls("sendMessage", chat_id=old)) == 1
+    assert accepted(fake_telegram) == Counter({new: 2, alone_new: 2})
+    assert len(fake_telegram.calls("sendMessage", chat_id=old)) == 1
     status = store.notice_status(notice_id)
     assert status is not None and (status.delivered, status.merged, status.failed) == (2, 1, 0)
 
 
 async def test_long_notice_is_split_escaped_and_complete(
-    store: Store, fake: FakeTelegram, make_bot: Callable[[], Any]
+    store: Store, fake_telegram: FakeTelegram, make_bot: Callable[[], Any]
 ) -> None:
     paragraph = "第{}条：焊工 <高级> & 电工 “技师” 🎓 补贴按目录标准执行。\n"
     text = "".join(paragraph.format(i) for i in range(400))
     store.subscribe(-5, "group")
     store.queue_notice(text, "全部")
     await _deliverer(await make_bot(), store).run_until_idle(timeout=30)
-    parts = fake.calls("sendMessage", chat_id=-5)
+    parts = fake_telegram.calls("sendMessage", chat_id=-5)
     assert len(parts) >= 3 and all(c.status == 200 for c in parts)
     assert all(utf16_len(c.text) <= 4096 for c in parts)
     assert "\n".join(html_to_text(c.text) for c in parts) == text.strip()
 
 
 async def test_per_chat_limits(
-    store: Store, fake: FakeTelegram, make_bot: Callable[[], Any]
+    store: Store, fake_telegram: FakeTelegram, make_bot: Callable[[], Any]
 ) -> None:
     """A person gets ≤ 1 message per (scaled) interval; a group over its per-minute limit waits."""
     store.subscribe(5, "private")
@@ -235,10 +237,10 @@ async def test_per_chat_limits(
     )
     await deliverer.drain()
     await deliverer.drain()
-    private = [c.time for c in fake.calls("sendMessage", chat_id=5)]
+    private = [c.time for c in fake_telegram.calls("sendMessage", chat_id=5)]
     assert len(private) == 3
     assert min(b - a for a, b in pairwise(private)) >= 0.19
-    assert len(fake.calls("sendMessage", chat_id=-6)) == 2
+    assert len(fake_telegram.calls("sendMessage", chat_id=-6)) == 2
     with store._session() as session:
         (waiting,) = session.scalars(
             select(OutboxMessage).where(OutboxMessage.state == "pending")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +13,6 @@ from sqlalchemy import inspect, text
 import bot.store.state  # noqa: F401  (the runtime-state tables on Base)
 from bot.store import db
 from bot.store.models import Base
-
-
-def _cli(action: str) -> int:
-    return db.db_cli(argparse.Namespace(action=action))
 
 
 def test_default_url_is_a_sqlite_file_in_the_user_data_dir(
@@ -50,33 +45,6 @@ def test_sqlite_engine_has_wal_busy_timeout_and_foreign_keys(tmp_path: Path) -> 
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == db.SQLITE_BUSY_TIMEOUT_MS
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     engine.dispose()
-
-
-def test_cli_upgrades_an_empty_database_and_checks_it(
-    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """`skillbot db check` fails on an empty database, `upgrade` brings it to head, then passes."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    assert _cli("check") == 1
-    assert "skillbot db upgrade" in capsys.readouterr().err
-    assert _cli("upgrade") == 0
-    assert _cli("check") == 0
-    assert _cli("current") == 0
-    assert db.head_revision() in capsys.readouterr().out
-    engine = db.make_engine(database_url)
-    tables = set(inspect(engine).get_table_names())
-    engine.dispose()
-    assert {
-        "catalogue_entry",
-        "legacy_code",
-        "chat_context",
-        "question_log",
-        "processed_update",
-        "subscription",
-        "notice",
-        "outbox",
-        "alembic_version",
-    } <= tables
 
 
 def test_migrations_match_the_models(database_url: str) -> None:

@@ -1,4 +1,4 @@
-"""``skillbot notify send|status`` (bot.notify_cli) on both databases."""
+"""``skillbot notify send|status`` (bot.cli.notify) on both databases."""
 
 from __future__ import annotations
 
@@ -10,19 +10,13 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main
+from bot.cli.commands import main
+from bot.cli.notify import notify_cli, parse_at, wait_for_notice
 from bot.delivery import Deliverer
-from bot.notify_cli import notify_cli, parse_at, wait_for_notice
 from bot.store.state import Store
 from tests.support.fake_telegram import FakeTelegram, Fault
 
-
-@pytest.fixture(autouse=True)
-def _database(database_url: str, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    store.subscribe(-1, "group")
-    store.subscribe(-2, "group", ["创业"])
-    store.subscribe(3, "private", ["紧缺"])
+pytestmark = pytest.mark.usefixtures("subscribed_database")
 
 
 def _send(text: str, **options: Any) -> tuple[int, str, str]:
@@ -72,9 +66,9 @@ def test_status_of_an_unknown_notice_fails() -> None:
 
 
 async def test_wait_shows_progress_until_done_with_failure_reasons(
-    store: Store, fake: FakeTelegram, make_bot: Any
+    store: Store, fake_telegram: FakeTelegram, make_bot: Any
 ) -> None:
-    fake.fail(Fault.blocked(), method="sendMessage", chat_id=3, times=None)
+    fake_telegram.fail(Fault.blocked(), method="sendMessage", chat_id=3, times=None)
     notice_id, _ = store.queue_notice("报名截止", "全部")
     out = io.StringIO()
     waiting = asyncio.create_task(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    from bot import console
+    from bot.cli import console
 
     if args.jsonl:
         return console.ask_jsonl(sys.stdin, sys.stdout)
@@ -26,13 +26,13 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
 
 def _cmd_chat(args: argparse.Namespace) -> int:
-    from bot import console
+    from bot.cli import console
 
     return console.chat(sys.stdin, sys.stdout)
 
 
 def _cmd_catalog(args: argparse.Namespace) -> int:
-    from bot import console
+    from bot.cli import console
 
     return console.catalog_export(args.format, sys.stdout, year=args.year)
 
@@ -44,19 +44,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from bot.admin import report_cli
+    from bot.cli.report import report_cli
 
     return report_cli(args)
 
 
 def _cmd_notify(args: argparse.Namespace) -> int:
-    from bot.notify_cli import notify_cli
+    from bot.cli.notify import notify_cli
 
     return notify_cli(args)
 
 
 def _cmd_db(args: argparse.Namespace) -> int:
-    from bot.store.db import db_cli
+    from bot.cli.db import db_cli
 
     return db_cli(args)
 
@@ -127,7 +127,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
