@@ -139,8 +139,8 @@ def listing(k: Knowledge, sel: Selection, text: str) -> tuple[Block, list[str]]:
         n = cn_number(m.group(1)) or 1
         shown, where = chosen[:n], f"前{n}项"
     elif (m := _LAST_N.search(text)) is not None:
-        n = cn_number(m.group(1)) if m.group(1) else 1
-        shown, where = chosen[-(n or 1) :], f"最后{n or 1}项"
+        last = (cn_number(m.group(1)) if m.group(1) else 1) or 1
+        shown, where = chosen[-last:], f"最后{last}项"
     lines = [_line(e, sel) for e in shown[:SHOW]]
     if len(shown) > SHOW:
         lines.append(
