@@ -207,7 +207,9 @@ class Answers:
         if e is None:
             return Block(
                 f"{self.label(key)}：通知未对其线上课时比例作专门规定",
-                ["通知第四条的40%规定针对职业（工种）指导目录中的职业（工种）"],
+                [
+                    f"通知第四条的{self.p['online_max_percent']}%规定针对职业（工种）指导目录中的职业（工种）"
+                ],
                 "通知第四条",
             )
         if e.kind == "special_ability":
@@ -271,7 +273,7 @@ class Answers:
             return Block(
                 f"是，{e.name}属于紧缺型职业（工种）",
                 [
-                    f"列入《淮安市2024年高技能人才培训补贴紧缺型职业（工种）指导目录》第{e.shortage_seq}项",
+                    f"列入《{self.k.attachment(3)}》第{e.shortage_seq}项",
                     f"技师及以上补贴标准在基准上提高{pct}%",
                 ],
                 "附件3；通知第一条",
@@ -328,7 +330,9 @@ class Answers:
             code = entrepreneurship_code(n, s, self.k.entrepreneurship["local_prefix"])
             lines = [f"{city}市市级代码 {n:02d}，第{s}个项目序号 {s:02d}", rule]
             if city not in self.k.entrepreneurship["cities_stated_in_notice"]:
-                lines.append("附件5只写明南京01、无锡02、淮安08，其余按江苏省设区市排列顺序推得")
+                stated = self.k.entrepreneurship["cities_stated_in_notice"]
+                said = "、".join(f"{c}{n:02d}" for c, n in stated.items())
+                lines.append(f"附件5只写明{said}，其余按江苏省设区市排列顺序推得")
             return Block(f"{city}市第{s}个地方个性化创业培训项目编码：{code}", lines, "附件5")
         return Block(
             "地方个性化创业培训项目编码：JCB+市级代码+序号",
@@ -434,7 +438,9 @@ class Answers:
                     f"{cat}类："
                     + "，".join(f"{self.levels[lv]} {row[lv][0]}" for lv in LEVEL_ORDER)
                 )
-        lines.append("紧缺型职业（工种）技师及以上再上浮10%；请告诉我具体工种，我来算")
+        lines.append(
+            f"紧缺型职业（工种）技师及以上再上浮{self.uplift_percent()}%；请告诉我具体工种，我来算"
+        )
         return Block("职业资格/职业技能等级证书补贴基准（元/人）：", lines, "附件1；通知第一条")
 
     def institutions(self, stars: int | None) -> Block:
@@ -477,7 +483,7 @@ class Answers:
                 rules["title"],
                 f"主送：{rules['addressees']}",
                 rules["publication"],
-                "自2024年1月1日起实施",
+                "自{}年{}月{}日起实施".format(*map(int, str(self.p["effective_date"]).split("-"))),
             ],
             "通知",
         )
