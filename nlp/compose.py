@@ -74,6 +74,7 @@ class Answers:
                     f"{e.name}（专项职业能力）：{amount} 元/人",
                     lines,
                     f"附件1；{self._src_entry(e)}",
+                    int(amount),
                 )
             amount, hours = self.k.bases["training_certificate"][e.name]
             lines = [f"最低 {hours} 课时"]
@@ -83,7 +84,10 @@ class Answers:
             if level and level != "PASS":
                 lines.append("培训合格证书不分等级")
             return Block(
-                f"{e.name}（培训合格证书）：{amount} 元/人", lines, f"附件1；{self._src_entry(e)}"
+                f"{e.name}（培训合格证书）：{amount} 元/人",
+                lines,
+                f"附件1；{self._src_entry(e)}",
+                int(amount),
             )
         if key in self.programmes or key == "cy:B":
             cat = self.category_of(key)
@@ -95,6 +99,7 @@ class Answers:
                     f"{cat}类包括：{row['certificate']}",
                 ],
                 "附件1；通知第三条",
+                int(row["amount"]),
             )
         if key.startswith("o:"):
             row = self.k.bases["other"][key[2:]]
@@ -108,6 +113,7 @@ class Answers:
                 f"{key[2:]}：{row['amount']} 元/人",
                 [f"{row['certificate']}，最低 {row['hours']} 课时"],
                 "附件1",
+                int(row["amount"]),
             )
         return self.local_code(key)
 
@@ -147,7 +153,7 @@ class Answers:
             )
             source = f"附件1；{self._src_entry(e)}"
         lines.append(f"最低课时：{min_hours}" if min_hours else "附件1未列出合格等级的最低课时")
-        return Block(f"{e.name} {name}：{yuan(s.amount)} 元/人", lines, source)
+        return Block(f"{e.name} {name}：{yuan(s.amount)} 元/人", lines, source, int(s.amount))
 
     def _qualification_table(self, e: Entry) -> Block:
         pct = self.uplift_percent()
@@ -181,7 +187,8 @@ class Answers:
                     if h
                     else f"{e.name} {self.levels[level]}：附件1未列出最低课时"
                 )
-                return Block(head, [f"{e.category}类；每培训45分钟为1课时"], "附件1")
+                per = self.p["minutes_per_class_hour"]
+                return Block(head, [f"{e.category}类；每培训{per}分钟为1课时"], "附件1")
             lines = [f"{self.levels[lv]}：{row[lv][1]} 课时" for lv in LEVEL_ORDER if row[lv][1]]
             return Block(
                 f"{e.name}（{e.category}类）最低课时：",
@@ -372,6 +379,7 @@ class Answers:
                 f"{self.label(second)}可以享受补贴：{row['amount']} 元/人",
                 lines,
                 "通知第三条；附件1",
+                int(row["amount"]),
             )
         if result.reason == "lower_after_higher":
             first = next(k for k, c in zip(taken, cats, strict=True) if c > b)
@@ -395,6 +403,7 @@ class Answers:
                 f"{self.levels[level]}职业技能鉴定补贴：{appraisal_subsidy(table, level)} 元/人",
                 [],
                 "附件1",
+                appraisal_subsidy(table, level),
             )
         lines = [f"{self.levels[lv]}：{amount} 元" for lv, amount in table.items()]
         if level == "PASS":
@@ -424,7 +433,8 @@ class Answers:
             f"{c}类 {r['PASS'][0]} 元" for c, r in self.k.bases["certificate"].items()
         )
         lines.append(f"目录内职业（工种）取得合格等级的：{cats}（附件1未列最低课时）")
-        return Block("培训合格证书项目（附件2第159、160项）及补贴：", lines, "附件1；附件2")
+        seqs = "、".join(str(e.seq) for e in self.k.entries if e.kind == "training_certificate")
+        return Block(f"培训合格证书项目（附件2第{seqs}项）及补贴：", lines, "附件1；附件2")
 
     def bases_overview(self, level: str | None, category: str | None = None) -> Block:
         lines = []

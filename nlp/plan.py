@@ -130,7 +130,7 @@ def answer(kit: Kit, turn: Turn) -> Reply:
     if turn.notes:
         blocks[0].lines[:0] = turn.notes
     if q.claimed_amount is not None:
-        blocks[0].lines.insert(0, confirm(q.claimed_amount, blocks[0].headline))
+        blocks[0].lines.insert(0, confirm(q.claimed_amount, blocks[0]))
     if turn.asks:
         keys = turn.asks[0][1]
         choices = [Choice(kit.a.label(k)[:30], payload(k, turn.topics, q.level)) for k in keys[:8]]
@@ -246,7 +246,7 @@ def target_block(kit: Kit, key: str, intent: str, q: Query, level: str | None) -
         block = a.code(key)
         if key in a.programmes:
             sub = a.subsidy(key, None)
-            block.lines += [f"补贴：{sub.headline.split('：', 1)[-1]}", *sub.lines]
+            block.lines += [f"补贴：{sub.amount} 元/人", *sub.lines]
             block.source = "附件1；附件5"
         return block
     block = a.subsidy(key, level)
@@ -358,14 +358,13 @@ def general_block(kit: Kit, intent: str, q: Query) -> Block | None:
     return None
 
 
-def confirm(claimed: int, headline: str) -> str:
+def confirm(claimed: int, block: Block) -> str:
     """Yes or no to 焊工技师是3850吗, from the figure the answer gives."""
-    m = re.search(r"([0-9]+) 元", headline)
-    if m is None:
+    if block.amount is None:
         return f"通知没有给出 {claimed} 元这个数，见下"
-    if int(m.group(1)) == claimed:
+    if block.amount == claimed:
         return f"是的，是 {claimed} 元"
-    return f"不是 {claimed} 元，是 {m.group(1)} 元"
+    return f"不是 {claimed} 元，是 {block.amount} 元"
 
 
 def level_choices(kit: Kit, q: Query, intents: list[str]) -> list[Choice]:

@@ -32,6 +32,7 @@ class Block:
     headline: str
     lines: list[str] = field(default_factory=list)
     source: str = ""
+    amount: int | None = None  # the figure in yuan the headline gives, if it gives one
 
 
 @dataclass
