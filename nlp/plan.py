@@ -251,7 +251,7 @@ def target_block(kit: Kit, key: str, intent: str, q: Query, level: str | None) -
         return block
     block = a.subsidy(key, level)
     e = kit.k.by_key.get(key)
-    if e and level is None and e.code not in block.headline:
+    if e and level is None and e.kind != "qualification":  # the table head names the code
         block.lines.insert(0, f"编码 {e.code}")
     return block
 
