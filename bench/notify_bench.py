@@ -19,10 +19,10 @@ from pathlib import Path
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.delivery import Deliverer
 from bot.store.state import Store
-from tests.notify.test_delivery import peak_per_second
+from bot.telegram.delivery import Deliverer
 from tests.support.fake_telegram import FakeTelegram
+from tests.telegram.test_delivery import peak_per_second
 
 
 async def run(count: int, rate: float, url: str, concurrency: int) -> None:

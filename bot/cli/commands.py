@@ -38,7 +38,7 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from bot.app import run_from_cli
+    from bot.telegram.app import run_from_cli
 
     return run_from_cli(args)
 

@@ -12,8 +12,8 @@ import pytest
 
 from bot.cli.commands import main
 from bot.cli.notify import notify_cli, parse_at, wait_for_notice
-from bot.delivery import Deliverer
 from bot.store.state import Store
+from bot.telegram.delivery import Deliverer
 from tests.support.fake_telegram import FakeTelegram, Fault
 
 pytestmark = pytest.mark.usefixtures("subscribed_database")

@@ -48,8 +48,8 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.formatting import split_html
 from bot.store.state import ClaimedMessage, Store, utcnow
+from bot.telegram.formatting import split_html
 
 log = logging.getLogger(__name__)
 

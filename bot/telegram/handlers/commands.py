@@ -10,11 +10,11 @@ from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from bot import texts
-from bot.context import BotContext
-from bot.handlers.chat import answer_text
-from bot.handlers.replies import render, send_html, thread_of
-from bot.keyboards import examples_keyboard
+from bot.telegram import texts
+from bot.telegram.context import BotContext
+from bot.telegram.handlers.chat import answer_text
+from bot.telegram.handlers.replies import render, send_html, thread_of
+from bot.telegram.keyboards import examples_keyboard
 
 # Command → the engine intent it forces (see Engine.answer).
 LOOKUPS = {"calc": "subsidy", "code": "code", "online": "online", "cy": "entrepreneurship"}

@@ -1,8 +1,8 @@
 """Groups: answer only what is addressed to the bot (@mention, a reply to it, a command).
 
 Commands are answered by their own handlers everywhere.  A group upgraded to a supergroup keeps
-its stored context and subscription under the new id: ``bot.notify_handlers.follow_migration``,
-the one migration handler, moves both.
+its stored conversations and subscription under the new id: ``notices.follow_migration``, the
+one migration handler, moves them.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, MessageHandler, filters
 
-from bot.context import BotContext
-from bot.handlers.chat import answer_text
+from bot.telegram.context import BotContext
+from bot.telegram.handlers.chat import answer_text
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ import pytest
 from telegram import Chat, Message, Update, User
 from telegram.error import BadRequest, NetworkError, TimedOut
 
-from bot.keyboards import Callback, parse_callback, reply_markup
-from bot.throttle import ChatOrderedProcessor, FloodGuard, Verdict, safe_to_retry
+from bot.telegram.keyboards import Callback, parse_callback, reply_markup
+from bot.telegram.throttle import ChatOrderedProcessor, FloodGuard, Verdict, safe_to_retry
 from nlp.reply import Choice
 
 

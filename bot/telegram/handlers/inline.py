@@ -16,10 +16,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, InlineQueryHandler
 
-from bot import texts
-from bot.context import BotContext
-from bot.formatting import split_html
-from bot.handlers.replies import render
+from bot.telegram import texts
+from bot.telegram.context import BotContext
+from bot.telegram.formatting import split_html
+from bot.telegram.handlers.replies import render
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""bot.delivery against the stand-in Bot API: limits, faults, a kill mid-broadcast, two
+"""bot.telegram.delivery against the stand-in Bot API: limits, faults, a kill mid-broadcast, two
 deliverers, migrated groups and long notices — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.delivery import Deliverer, render_notice
 from bot.store.state import DELIVERED, OutboxMessage, Store, utcnow
+from bot.telegram.delivery import Deliverer, render_notice
 from tests.support.fake_telegram import Call, FakeTelegram, Fault, html_to_text, utf16_len
 
 REPO = Path(__file__).resolve().parents[2]
@@ -125,7 +125,7 @@ async def test_kill_mid_broadcast_then_resume(
         [
             sys.executable,
             "-m",
-            "tests.notify.deliver_worker",
+            "tests.telegram.deliver_worker",
             database_url,
             fake_telegram.base_url,
             fake_telegram.token,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import texts
+from bot.telegram import texts
 from nlp.reply import Choice
 
 logger = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot import texts
-from bot.formatting import html_to_plain, split_html, split_plain
+from bot.telegram import texts
+from bot.telegram.formatting import html_to_plain, split_html, split_plain
 from nlp.reply import Reply
 
 logger = logging.getLogger(__name__)

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from bot import texts
-from tests.bot.conftest import ADMIN_ID, Harness
+from bot.telegram import texts
 from tests.support.fake_telegram import Fault
+from tests.telegram.conftest import ADMIN_ID, Harness
 
 PRIVATE = 1101
 GROUP = -2101
@@ -115,7 +115,7 @@ async def test_apology_only_where_the_bot_would_have_answered_and_in_the_topic(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr(harness.app.bot_data["services"].engine, "answer", broken)
+    monkeypatch.setattr(harness.services.engine, "answer", broken)
     fake = harness.fake
     question = _in_topic(
         fake.message_update(
@@ -139,9 +139,7 @@ async def test_every_reply_in_a_forum_topic_goes_to_the_topic(
     )
     assert help_call.params["message_thread_id"] == TOPIC
     long_reply = Reply([Block(f"第{i}段", ["补贴说明" * 40] * 3, "附件1") for i in range(40)])
-    monkeypatch.setattr(
-        harness.app.bot_data["services"].engine, "answer", lambda *args, **kwargs: long_reply
-    )
+    monkeypatch.setattr(harness.services.engine, "answer", lambda *args, **kwargs: long_reply)
     before = len(fake.calls("sendMessage", chat_id=GROUP))
     await harness.feed(
         _in_topic(

@@ -9,7 +9,7 @@ import logging
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.formatting import (
+from bot.telegram.formatting import (
     MAX_MESSAGE_UTF16,
     TokenRedactingFilter,
     html_to_plain,
@@ -17,7 +17,7 @@ from bot.formatting import (
     split_plain,
     utf16_len,
 )
-from bot.handlers.replies import render
+from bot.telegram.handlers.replies import render
 from nlp.engine import get_engine
 from nlp.reply import Block, Reply
 from tests.support.fake_telegram import telegram_html_error

@@ -30,19 +30,27 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import admin, notify_handlers, texts
-from bot.context import SERVICES_KEY, SETTINGS_KEY, BotContext, Services
-from bot.formatting import TokenRedactingFilter, install_token_filter
-from bot.handlers import callbacks, chat, commands, errors, groups, inline
-from bot.handlers.replies import thread_of
 from bot.settings import Settings, SettingsError
-from bot.throttle import ChatOrderedProcessor, RetryingRateLimiter
+from bot.telegram import texts
+from bot.telegram.context import BotContext, Services, install, services_of
+from bot.telegram.formatting import TokenRedactingFilter, install_token_filter
+from bot.telegram.handlers import (
+    admin,
+    callbacks,
+    chat,
+    commands,
+    errors,
+    groups,
+    inline,
+    notices,
+)
+from bot.telegram.handlers.replies import thread_of
+from bot.telegram.throttle import ChatOrderedProcessor, RetryingRateLimiter
 
 logger = logging.getLogger(__name__)
 
 MAX_CONCURRENT_UPDATES = 256
 DEDUPE_GROUP = -100
-DELIVERY_BOT_KEY = "delivery_bot"
 # What the handlers act on: new messages (commands, questions, migrations), button presses and
 # inline queries.  Nothing else is requested from Telegram (edits, reactions, member changes…).
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
@@ -71,8 +79,7 @@ def build_application(
         .post_shutdown(_post_shutdown)
         .build()
     )
-    application.bot_data[SETTINGS_KEY] = settings
-    application.bot_data[SERVICES_KEY] = services
+    install(application, settings, services)
 
     processor.counts = _counts_for_flood
     processor.wanted = lambda update: is_handled(application, update)
@@ -84,9 +91,7 @@ def build_application(
     admin.register(application)
     # Notices go out through a Bot of their own: the application's rate limiter would retry a
     # 429 inside send_message, past the deliverer's lease (and its 429 pause).
-    delivery_bot = make_delivery_bot(settings)
-    application.bot_data[DELIVERY_BOT_KEY] = delivery_bot
-    notify_handlers.register(application, services.store, bot=delivery_bot)
+    notices.register(application, bot=make_delivery_bot(settings) if settings.delivery else None)
     commands.register_fallback(application)
     callbacks.register(application)
     inline.register(application)
@@ -114,16 +119,15 @@ def make_delivery_bot(settings: Settings) -> Bot:
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Load the engine (jieba, catalogue) and register the command menu before updates flow."""
-    services: Services = application.bot_data[SERVICES_KEY]
-    services.engine.warm_up()
+    services_of(application).engine.warm_up()
     await commands.set_command_menu(application)
 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Close the delivery bot's connections."""
-    delivery_bot = application.bot_data.get(DELIVERY_BOT_KEY)
-    if isinstance(delivery_bot, Bot):
-        await delivery_bot.shutdown()
+    deliverer = services_of(application).deliverer
+    if deliverer is not None and isinstance(deliverer.bot, Bot):
+        await deliverer.bot.shutdown()
 
 
 def is_handled(application: Application[Any, Any, Any, Any, Any, Any], update: Update) -> bool:

@@ -1,18 +1,18 @@
 """Group notices in the chat: ``/subscribe``, ``/unsubscribe``, ``/notify`` and the delivery job.
 
-``register(application)`` adds the handlers and schedules :class:`bot.delivery.Deliverer` on the
-JobQueue.  In a group only its administrators may (un)subscribe it (checked with getChatMember);
-in a private chat a person subscribes themself.  ``/notify`` is for the user ids listed in
-``SKILLBOT_ADMINS`` and only in a private chat; one /notify message queues one notice however
-often it is handled (its chat and message id are the notice's ``request_key``).  Only new
-messages are commands: an edited /notify or /subscribe does nothing.  Subscriptions follow a
+``register(application)`` adds the handlers and schedules :class:`bot.telegram.delivery.Deliverer`
+on the JobQueue.  In a group only its administrators may (un)subscribe it (checked with
+getChatMember); in a private chat a person subscribes themself.  ``/notify`` is for the user ids
+listed in ``SKILLBOT_ADMINS`` and only in a private chat; one /notify message queues one notice
+however often it is handled (its chat and message id are the notice's ``request_key``).  Only
+new messages are commands: an edited /notify or /subscribe does nothing.  Subscriptions follow a
 group upgraded to a supergroup.
 
-Settings (:class:`NotifySettings`) come from :class:`bot.settings.Settings`, which reads
-``SKILLBOT_ADMINS``, ``SKILLBOT_DELIVERY``, ``SKILLBOT_NOTIFY_RATE`` and
-``SKILLBOT_DELIVERY_INTERVAL``.  The deliverer sends with a Bot of its own, without the
-application's rate limiter: that limiter would retry a 429 inside ``send_message``, past the
-deliverer's lease, and another deliverer could send the same notice again.
+The store and the settings (``SKILLBOT_ADMINS``, ``SKILLBOT_DELIVERY``, ``SKILLBOT_NOTIFY_RATE``,
+``SKILLBOT_DELIVERY_INTERVAL``) are the application's own, reached through :class:`BotContext`.
+The deliverer sends with a Bot of its own, without the application's rate limiter: that limiter
+would retry a 429 inside ``send_message``, past the deliverer's lease, and another deliverer
+could send the same notice again.
 """
 
 from __future__ import annotations
@@ -20,51 +20,23 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from telegram import Bot, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from bot.delivery import TELEGRAM_MESSAGES_PER_SECOND, Deliverer, MessageSender
-from bot.handlers.replies import send_html, thread_of
-from bot.settings import DELIVERY_INTERVAL, Settings
-from bot.store.state import TOPIC_ALL, TOPICS, Store
+from bot.store.state import TOPIC_ALL, TOPICS
+from bot.telegram.context import BotContext, services_of, settings_of
+from bot.telegram.delivery import Deliverer, MessageSender
+from bot.telegram.handlers.replies import send_html, thread_of
 
 log = logging.getLogger(__name__)
 
-STORE_KEY = "store"
-DELIVERER_KEY = "notice_deliverer"
 _ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 _GROUP_TYPES = {ChatType.GROUP, ChatType.SUPERGROUP}
 _MIGRATION_GROUP = 1  # its own handler group, so that it runs whatever else handles the update
-
-
-@dataclass(frozen=True)
-class NotifySettings:
-    """Settings of the notice feature (from :class:`bot.settings.Settings`)."""
-
-    admins: frozenset[int] = frozenset()
-    delivery: bool = True
-    messages_per_second: float = TELEGRAM_MESSAGES_PER_SECOND
-    interval: float = DELIVERY_INTERVAL
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> NotifySettings:
-        """The notice part of the bot's settings."""
-        return cls(
-            frozenset(settings.admins),
-            settings.delivery,
-            settings.notify_rate,
-            settings.delivery_interval,
-        )
-
-    @classmethod
-    def from_env(cls) -> NotifySettings:
-        """Read them through ``Settings.from_env`` (raises ``SettingsError`` when malformed)."""
-        return cls.from_settings(Settings.from_env(require_token=False))
 
 
 # --- texts -------------------------------------------------------------------------------------
@@ -83,18 +55,6 @@ NOTIFY_DENIED = "只有管理人员可以发送通知。"
 NOTIFY_QUEUED = "通知 #{notice_id} 已排队：{count} 个订阅（主题 {topic}）。"
 
 
-def _store(context: ContextTypes.DEFAULT_TYPE) -> Store:
-    store = context.application.bot_data[STORE_KEY]
-    assert isinstance(store, Store)
-    return store
-
-
-def _settings(context: ContextTypes.DEFAULT_TYPE) -> NotifySettings:
-    settings = context.application.bot_data[NotifySettings.__name__]
-    assert isinstance(settings, NotifySettings)
-    return settings
-
-
 def _topics(args: list[str]) -> tuple[list[str], list[str]]:
     """Split command arguments into known topics and unknown words (，、 also separate)."""
     words = [w for arg in args for w in arg.replace("，", ",").replace("、", ",").split(",") if w]
@@ -102,7 +62,7 @@ def _topics(args: list[str]) -> tuple[list[str], list[str]]:
     return known, [w for w in words if w not in TOPICS]
 
 
-async def _may_manage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def _may_manage(update: Update, context: BotContext) -> bool:
     """True in a private chat, or for an administrator (or the anonymous admin) of the group."""
     chat, message, user = update.effective_chat, update.effective_message, update.effective_user
     if chat is None or message is None:
@@ -132,7 +92,7 @@ async def _reply(update: Update, text: str) -> None:
         )
 
 
-async def _allowed_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[str] | None:
+async def _allowed_topics(update: Update, context: BotContext) -> list[str] | None:
     """The topics named in a (un)subscribe command, or None after telling the user why not."""
     if update.effective_chat is None or not await _may_manage(update, context):
         await _reply(update, NOT_ADMIN)
@@ -144,24 +104,24 @@ async def _allowed_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     return known
 
 
-async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def subscribe(update: Update, context: BotContext) -> None:
     """Subscribe this group (administrators only) or this person to notices."""
     chat = update.effective_chat
     known = await _allowed_topics(update, context)
     if chat is None or known is None:
         return
-    info = await asyncio.to_thread(_store(context).subscribe, chat.id, chat.type, known)
+    info = await asyncio.to_thread(context.services.store.subscribe, chat.id, chat.type, known)
     where = "这里" if chat.type == ChatType.PRIVATE else "本群"
     await _reply(update, SUBSCRIBED.format(topics="、".join(info.topics), where=where))
 
 
-async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unsubscribe(update: Update, context: BotContext) -> None:
     """Unsubscribe this group (administrators only) or this person, from some or all topics."""
     chat = update.effective_chat
     known = await _allowed_topics(update, context)
     if chat is None or known is None:
         return
-    info = await asyncio.to_thread(_store(context).unsubscribe, chat.id, known)
+    info = await asyncio.to_thread(context.services.store.unsubscribe, chat.id, known)
     if info is None:
         await _reply(update, NOT_SUBSCRIBED)
     elif info.active:
@@ -173,7 +133,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await _reply(update, UNSUBSCRIBED)
 
 
-async def notify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def notify(update: Update, context: BotContext) -> None:
     """Queue a notice (staff in ``SKILLBOT_ADMINS``, private chat): ``/notify [主题] 内容``."""
     chat, user, message = update.effective_chat, update.effective_user, update.effective_message
     if chat is None or user is None or message is None:
@@ -181,7 +141,7 @@ async def notify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if chat.type != ChatType.PRIVATE:
         await _reply(update, NOTIFY_PRIVATE_ONLY)
         return
-    if user.id not in _settings(context).admins:
+    if not context.settings.is_admin(user.id):
         await _reply(update, NOTIFY_DENIED)
         return
     # The text after the command (any whitespace ends it), line breaks kept (context.args
@@ -199,12 +159,17 @@ async def notify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     # gets the same answer.
     request_key = f"tg:{chat.id}:{message.message_id}"
     notice_id, count = await asyncio.to_thread(
-        _store(context).queue_notice, body, topic, None, f"tg:{user.id}", request_key=request_key
+        context.services.store.queue_notice,
+        body,
+        topic,
+        None,
+        f"tg:{user.id}",
+        request_key=request_key,
     )
     await _reply(update, NOTIFY_QUEUED.format(notice_id=notice_id, count=count, topic=topic))
 
 
-async def follow_migration(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def follow_migration(update: Update, context: BotContext) -> None:
     """Move a group's context and subscription when it becomes a supergroup.
 
     Telegram sends two service messages (``migrate_to_chat_id`` in the old group,
@@ -215,7 +180,7 @@ async def follow_migration(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if message is None or not message.migrate_to_chat_id:
         return
     old, new = message.chat.id, message.migrate_to_chat_id
-    await asyncio.to_thread(_store(context).migrate_chat, old, new)
+    await asyncio.to_thread(context.services.store.migrate_chat, old, new)
     log.info("group %s migrated to supergroup %s", old, new)
 
 
@@ -230,34 +195,21 @@ MIGRATED_TO = _MigratedTo(name="MigratedTo")
 
 
 def register(
-    application: Application[Any, Any, Any, Any, Any, Any],
-    store: Store | None = None,
+    application: Application[Any, BotContext, Any, Any, Any, Any],
     *,
-    settings: NotifySettings | None = None,
     bot: Bot | None = None,
     **deliverer_options: Any,
 ) -> Deliverer | None:
     """Add the notice handlers and schedule outbox delivery on the JobQueue.
 
-    ``settings`` default to those of the bot's own settings (``bot_data["settings"]``), else to
-    ``Settings.from_env``.  ``store`` defaults to ``application.bot_data["store"]`` or a new
-    :class:`Store`.  ``bot`` sends the notices (default ``application.bot``); it must not retry
-    429s itself, so an application bot with a rate limiter is refused: pass a plain ``Bot``
+    The store and the settings are the application's (:func:`~bot.telegram.context.install`).
+    ``bot`` sends the notices (default ``application.bot``); it must not retry 429s itself, so
+    an application bot with a rate limiter is refused: pass a plain ``Bot``
     (``build_application`` does).  ``deliverer_options`` go to :class:`Deliverer` (tests scale
-    the limits down).  Returns the deliverer (``None`` when ``SKILLBOT_DELIVERY=0``).
+    the limits down).  Returns the deliverer, also kept as ``services.deliverer`` (``None``
+    when ``SKILLBOT_DELIVERY=0``).
     """
-    if settings is None:
-        bot_settings = application.bot_data.get("settings")
-        if isinstance(bot_settings, Settings):
-            settings = NotifySettings.from_settings(bot_settings)
-        else:
-            settings = NotifySettings.from_env()
-            if bot_settings is not None and hasattr(bot_settings, "admins"):
-                settings = replace(settings, admins=frozenset(bot_settings.admins))
-    if store is None:
-        store = application.bot_data.get(STORE_KEY) or Store()
-    application.bot_data.setdefault(STORE_KEY, store)
-    application.bot_data[NotifySettings.__name__] = settings
+    settings, services = settings_of(application), services_of(application)
     # New messages only: an edited command is not a new request.
     new_message = filters.UpdateType.MESSAGE
     groups_and_private = new_message & (filters.ChatType.GROUPS | filters.ChatType.PRIVATE)
@@ -279,10 +231,13 @@ def register(
                 "the application's bot retries 429s in its rate limiter: pass bot= a plain Bot"
             )
         bot = application.bot
-    deliverer_options.setdefault("messages_per_second", settings.messages_per_second)
-    deliverer = Deliverer(cast(MessageSender, bot), store, **deliverer_options)
-    application.bot_data[DELIVERER_KEY] = deliverer
+    deliverer_options.setdefault("messages_per_second", settings.notify_rate)
+    deliverer = Deliverer(cast(MessageSender, bot), services.store, **deliverer_options)
+    services.deliverer = deliverer
     application.job_queue.run_repeating(
-        deliverer.job, interval=settings.interval, first=settings.interval, name="notice-delivery"
+        deliverer.job,
+        interval=settings.delivery_interval,
+        first=settings.delivery_interval,
+        name="notice-delivery",
     )
     return deliverer

@@ -1,6 +1,6 @@
 """A deliverer in its own process, for the kill-mid-broadcast test and the benchmark.
 
-    python -m tests.notify.deliver_worker DATABASE_URL BASE_URL TOKEN [--rate 30] [--concurrency 8]
+    python -m tests.telegram.deliver_worker DATABASE_URL BASE_URL TOKEN [--rate 30] [--concurrency 8]
 
 Delivers until nothing is left, then exits 0.
 """
@@ -14,8 +14,8 @@ from datetime import timedelta
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.delivery import Deliverer
 from bot.store.state import Store
+from bot.telegram.delivery import Deliverer
 
 
 async def main() -> None:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from tests.bot.conftest import (
+from tests.support.fake_telegram import Call, FakeTelegram, telegram_html_error
+from tests.telegram.conftest import (
     PUBLIC_WEBHOOK_URL,
     WEBHOOK_SECRET,
     BotProcess,
@@ -23,18 +23,6 @@ from tests.bot.conftest import (
     free_port,
     wait_until,
 )
-from tests.support.fake_telegram import Call, FakeTelegram, telegram_html_error
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeTelegram, BotProcess]]:
-    """A stand-in server and one running bot for the module."""
-    tmp = tmp_path_factory.mktemp("e2e")
-    with FakeTelegram() as fake:
-        bot = BotProcess(fake, f"sqlite:///{tmp / 'bot.sqlite3'}", tmp / "bot.log").start()
-        yield fake, bot
-        bot.stop()
-        assert fake.token not in bot.log() and fake.token.split(":")[1] not in bot.log()
 
 
 def _answers(fake: FakeTelegram, chat_id: int, count: int = 1) -> list[Call]:

@@ -12,10 +12,10 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot import texts
-from bot.context import BotContext
-from bot.handlers.commands import NEW_MESSAGE
-from bot.handlers.replies import send_html, thread_of
+from bot.telegram import texts
+from bot.telegram.context import BotContext
+from bot.telegram.handlers.commands import NEW_MESSAGE
+from bot.telegram.handlers.replies import send_html, thread_of
 
 STATS_LIMIT = 30
 

@@ -1,9 +1,12 @@
-"""Fixtures for the Telegram layer: the stand-in Bot API server, a store, the app in-process,
-``skillbot run`` as a subprocess, and two webhook instances sharing one database."""
+"""Fixtures for the Telegram layer: the app in-process on a SQLite store of its own, the notice
+handlers alone on each backend, ``skillbot run`` as a subprocess (one for a whole module, or
+several), and two webhook instances sharing one database.  The stand-in Bot API server
+(``fake_telegram``) and the store on each backend (``store``) come from tests/conftest.py."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import socket
@@ -17,12 +20,13 @@ from typing import Any
 
 import pytest
 from telegram import Update
-from telegram.ext import Application
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from bot.app import build_application
-from bot.context import Services
 from bot.settings import Settings
 from bot.store.state import Store
+from bot.telegram.app import build_application
+from bot.telegram.context import BotContext, Services, install
+from bot.telegram.handlers import notices
 from nlp.engine import get_engine
 from tests.store.databases import temporary_database
 from tests.support.fake_telegram import Call, FakeTelegram
@@ -31,24 +35,40 @@ ROOT = Path(__file__).resolve().parents[2]
 ADMIN_ID = 777
 WEBHOOK_SECRET = "shared_webhook-secret_42"
 PUBLIC_WEBHOOK_URL = "https://skillbot.example/hook"  # the load balancer in front of both
+NOTICE_GROUP, NOTICE_GROUP_ADMIN, NOTICE_STAFF = -100, 7, 99  # the notice handlers' chats
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """A SQLite file of the test's own."""
+def app_database_url(tmp_path: Path) -> str:
+    """The in-process application's database: a SQLite file of the test's own."""
     return f"sqlite:///{tmp_path / 'skillbot.sqlite3'}"
 
 
 @pytest.fixture
-def settings(fake_telegram: FakeTelegram, database_url: str) -> Settings:
+def app_store(app_database_url: str) -> Iterator[Store]:
+    """The in-process application's store."""
+    store = Store(app_database_url)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def settings(fake_telegram: FakeTelegram, app_database_url: str) -> Settings:
     """Settings pointing at the stand-in server, with one admin."""
     return Settings(
         token=fake_telegram.token,
         api_base_url=fake_telegram.base_url,
         api_base_file_url=fake_telegram.base_file_url,
-        database_url=database_url,
+        database_url=app_database_url,
         admins=frozenset({ADMIN_ID}),
     )
+
+
+@pytest.fixture
+def settings_without_delivery_job(settings: Settings) -> Settings:
+    """The settings, but the JobQueue never delivers on its own during a test (the test drives
+    the deliverer itself)."""
+    return dataclasses.replace(settings, delivery_interval=3600.0)
 
 
 @dataclass
@@ -57,7 +77,12 @@ class Harness:
 
     app: Application[Any, Any, Any, Any, Any, Any]
     fake: FakeTelegram
-    store: Store
+    services: Services
+
+    @property
+    def store(self) -> Store:
+        """The application's store."""
+        return self.services.store
 
     async def feed(self, *updates: dict[str, Any]) -> None:
         """Put updates on the application's queue, as the updater would."""
@@ -92,18 +117,44 @@ def _sent(call: Call) -> bool:
 
 @pytest.fixture
 async def harness(
-    settings: Settings, store: Store, fake_telegram: FakeTelegram
+    settings: Settings, app_store: Store, fake_telegram: FakeTelegram
 ) -> AsyncIterator[Harness]:
     """The application built by ``build_application``, started without polling."""
-    app = build_application(settings, Services(engine=get_engine(), store=store))
+    services = Services(engine=get_engine(), store=app_store)
+    app = build_application(settings, services)
     async with app:
         assert app.post_init is not None
         await app.post_init(app)  # run_polling/run_webhook would call it after initialize
         await app.start()
         try:
-            yield Harness(app, fake_telegram, store)
+            yield Harness(app, fake_telegram, services)
         finally:
             await app.stop()
+
+
+@pytest.fixture
+async def notices_app(
+    store: Store, fake_telegram: FakeTelegram
+) -> AsyncIterator[Application[Any, BotContext, Any, Any, Any, Any]]:
+    """An initialised Application with only the notice handlers, on each backend: one staff id,
+    a group with an administrator and an owner, delivery polled every 0.1 s."""
+    application = (
+        ApplicationBuilder()
+        .token(fake_telegram.token)
+        .base_url(fake_telegram.base_url)
+        .context_types(ContextTypes(context=BotContext))
+        .build()
+    )
+    settings = Settings(
+        token=fake_telegram.token,
+        admins=frozenset({NOTICE_STAFF}),
+        delivery_interval=0.1,
+    )
+    install(application, settings, Services(engine=get_engine(), store=store))
+    notices.register(application, startup_pause=0.0)
+    fake_telegram.set_chat_admins(NOTICE_GROUP, [NOTICE_GROUP_ADMIN], owner=1)
+    async with application:
+        yield application
 
 
 class BotProcess:
@@ -185,6 +236,17 @@ class BotProcess:
     def wait_for_log(self, text: str, timeout: float = 20) -> None:
         """Wait until the process wrote ``text`` (it logs every record as it happens)."""
         wait_until(lambda: text in self.log(), timeout, f"{text!r} in the log:\n{self.log()}")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeTelegram, BotProcess]]:
+    """A stand-in server and one running bot for a whole test module."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    with FakeTelegram() as fake:
+        bot = BotProcess(fake, f"sqlite:///{tmp / 'bot.sqlite3'}", tmp / "bot.log").start()
+        yield fake, bot
+        bot.stop()
+        assert fake.token not in bot.log() and fake.token.split(":")[1] not in bot.log()
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:

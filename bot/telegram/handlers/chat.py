@@ -15,9 +15,9 @@ from telegram import Chat, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, MessageHandler, filters
 
-from bot.context import BotContext
-from bot.handlers.replies import render, send_html, thread_of
-from bot.keyboards import reply_markup
+from bot.telegram.context import BotContext
+from bot.telegram.handlers.replies import render, send_html, thread_of
+from bot.telegram.keyboards import reply_markup
 from nlp.reply import Reply
 
 BOT_STATE = "_bot"

@@ -1,7 +1,8 @@
 """Button presses: engine choices (answered in place), example questions and 👍/👎 feedback.
 
-Callback data is untrusted (``bot.keyboards.parse_callback``); anything unknown gets a polite
-answer.  Every press is answered with ``answerCallbackQuery`` so the client stops its spinner.
+Callback data is untrusted (``bot.telegram.keyboards.parse_callback``); anything unknown gets a
+polite answer.  Every press is answered with ``answerCallbackQuery`` so the client stops its
+spinner.
 """
 
 from __future__ import annotations
@@ -13,17 +14,17 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot import texts
-from bot.context import BotContext
-from bot.handlers.chat import (
+from bot.telegram import texts
+from bot.telegram.context import BotContext
+from bot.telegram.handlers.chat import (
     answer_text,
     load_state,
     remember_question,
     save_state,
     wants_feedback,
 )
-from bot.handlers.replies import edit_html, is_not_modified, render
-from bot.keyboards import parse_callback, reply_markup
+from bot.telegram.handlers.replies import edit_html, is_not_modified, render
+from bot.telegram.keyboards import parse_callback, reply_markup
 
 
 async def on_button(update: Update, context: BotContext) -> None:

@@ -1,5 +1,6 @@
-"""Notice delivery as ``build_application`` wires it: the deliverer's own Bot, no retries of 429
-inside ``send_message`` (which ran past the lease and let a second deliverer send a copy)."""
+"""Notice delivery as ``build_application`` wires it: the deliverer's own Bot, paced and
+switched by the settings, no retries of 429 inside ``send_message`` (which ran past the lease
+and let a second deliverer send a copy)."""
 
 from __future__ import annotations
 
@@ -7,32 +8,38 @@ import asyncio
 import dataclasses
 from datetime import timedelta
 
-import pytest
+from telegram import Bot
 
-from bot.app import build_application
-from bot.context import Services
-from bot.delivery import Deliverer
-from bot.notify_handlers import DELIVERER_KEY
 from bot.settings import Settings
 from bot.store.state import Store
+from bot.telegram.app import build_application
+from bot.telegram.context import Services
+from bot.telegram.delivery import Deliverer
 from nlp.engine import get_engine
 from tests.support.fake_telegram import FakeTelegram, Fault
 
 GROUP = -4101
 
 
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    """The JobQueue does not deliver on its own during the test."""
-    return dataclasses.replace(settings, delivery_interval=3600.0)
+def test_the_deliverer_follows_the_settings(settings: Settings, app_store: Store) -> None:
+    paced = dataclasses.replace(settings, notify_rate=7.5)
+    services = Services(engine=get_engine(), store=app_store)
+    app = build_application(paced, services)
+    assert services.deliverer is not None and services.deliverer.messages_per_second == 7.5
+    assert app.job_queue is not None and app.job_queue.get_jobs_by_name("notice-delivery")
+    off = Services(engine=get_engine(), store=app_store)
+    app = build_application(dataclasses.replace(settings, delivery=False), off)
+    assert off.deliverer is None
+    assert app.job_queue is not None and not app.job_queue.get_jobs_by_name("notice-delivery")
 
 
 async def test_a_429_is_not_retried_past_the_lease_two_deliverers_send_one_copy(
-    settings: Settings, store: Store, fake_telegram: FakeTelegram
+    settings_without_delivery_job: Settings, store: Store, fake_telegram: FakeTelegram
 ) -> None:
-    app = build_application(settings, Services(engine=get_engine(), store=store))
-    deliverer = app.bot_data[DELIVERER_KEY]
-    assert isinstance(deliverer, Deliverer)
+    services = Services(engine=get_engine(), store=store)
+    app = build_application(settings_without_delivery_job, services)
+    deliverer = services.deliverer
+    assert isinstance(deliverer, Deliverer) and isinstance(deliverer.bot, Bot)
     assert deliverer.bot is not app.bot and getattr(deliverer.bot, "rate_limiter", None) is None
     lease = timedelta(seconds=2)
     deliverer.lease, deliverer.startup_pause = lease, 0.0
@@ -47,7 +54,7 @@ async def test_a_429_is_not_retried_past_the_lease_two_deliverers_send_one_copy(
         await other.run_until_idle(timeout=30)
         await asyncio.wait_for(first, 30)
         await deliverer.run_until_idle(timeout=30)
-        await app.bot_data["delivery_bot"].shutdown()
+        await deliverer.bot.shutdown()
     copies = [c for c in fake_telegram.calls("sendMessage", chat_id=GROUP) if c.status == 200]
     assert len(copies) == 1
     status = store.recent_notices()[0]

@@ -6,10 +6,10 @@ import html
 
 import pytest
 
-from bot import texts
-from bot.keyboards import FEEDBACK_DOWN, FEEDBACK_UP
-from tests.bot.conftest import ADMIN_ID, Harness
+from bot.telegram import texts
+from bot.telegram.keyboards import FEEDBACK_DOWN, FEEDBACK_UP
 from tests.support.fake_telegram import Fault, telegram_html_error
+from tests.telegram.conftest import ADMIN_ID, Harness
 
 PRIVATE = 1001
 GROUP = -2001
@@ -206,7 +206,7 @@ async def test_handler_error_is_logged_and_the_user_gets_an_apology(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr(harness.app.bot_data["services"].engine, "answer", broken)
+    monkeypatch.setattr(harness.services.engine, "answer", broken)
     call = await harness.ask(PRIVATE, "焊工技师补贴多少")
     assert call.text == texts.APOLOGY
     await harness.settle()
@@ -242,9 +242,7 @@ async def test_long_reply_is_split_with_the_keyboard_under_the_last_part(
     long_reply = Reply(
         [Block(f"第{i}段 <焊工> & 电工", ["补贴说明" * 40] * 3, "附件1") for i in range(40)]
     )
-    monkeypatch.setattr(
-        harness.app.bot_data["services"].engine, "answer", lambda *args, **kwargs: long_reply
-    )
+    monkeypatch.setattr(harness.services.engine, "answer", lambda *args, **kwargs: long_reply)
     await harness.feed(harness.fake.message_update(PRIVATE, "很长的问题"))
     await harness.settle()
     parts = harness.fake.calls("sendMessage", chat_id=PRIVATE)

@@ -12,10 +12,10 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application
 
-from bot import texts
-from bot.context import BotContext
-from bot.handlers.groups import addresses_bot
-from bot.handlers.replies import thread_of
+from bot.telegram import texts
+from bot.telegram.context import BotContext
+from bot.telegram.handlers.groups import addresses_bot
+from bot.telegram.handlers.replies import thread_of
 
 logger = logging.getLogger(__name__)
 
