@@ -410,10 +410,12 @@ class Answers:
             lines.append("附件1未列出合格等级的鉴定补贴")
         return Block("职业技能鉴定补贴（元/人）：", lines, "附件1")
 
-    def special_overview(self) -> Block:
+    def special_overview(self, category: str | None = None) -> Block:
+        """附件1's special-ability bases: every category, or the one asked."""
         lines = [
             f"{cat}类：{amount} 元/人，最低 {hours} 课时"
             for cat, (amount, hours) in self.k.bases["special_ability"].items()
+            if category in (None, cat)
         ]
         lines.append(self.k.clause("special_offline")["text"] + "（附件1备注2）")
         return Block("专项职业能力证书补贴（按附件2所列类别）：", lines, "附件1")

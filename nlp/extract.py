@@ -165,11 +165,13 @@ def extract(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex)
         (_STARS, "stars"),
         (_COUNT, "asked_count"),
         (_ORDINAL, "ordinal"),
-        (_USED, "used_claims"),
     ):
         m = pattern.search(masked)
         if m:
             setattr(ent, name, cn_number(next(g for g in m.groups() if g)))
+    used = [cn_number(n) or 0 for n in _USED.findall(masked)]
+    if used:  # 培训补贴领了两次，技能提升补贴也领了一次: they count together
+        ent.used_claims = sum(used)
     m = _CERTIFICATES.search(masked)
     if m and ent.asked_count is None:
         ent.asked_count = cn_number(m.group(1).replace("俩", "两"))  # 同一年考两个证

@@ -50,6 +50,7 @@ POLICY_INTENTS = (
     "festive",
     "offtopic",
     "uncovered",
+    "ack",
 )
 SMALLTALK_PATH = Path(__file__).resolve().parent / "data" / "smalltalk.yaml"
 _CODE_OF = {

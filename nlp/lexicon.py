@@ -39,7 +39,9 @@ class Lexicon:
     clause_words: dict[str, str]  # 挂着 → 挂课: people's words for the notice's own words
     intent_rules: tuple[IntentRule, ...] = ()
     selectors: tuple[tuple[str, str], ...] = ()  # 专项 → special_ability: parts and filters
-    references: tuple[str, ...] = ()  # 它, 这个, 上面: words pointing back at the conversation
+    references: tuple[str, ...] = ()
+    follow_ons: tuple[str, ...] = ()  # 那, 呢, 也: a message that goes on from the last
+    domain_words: tuple[str, ...] = ()  # 培训, 参加, 证: the message is about training
 
     def keyword_spans(self, text: str) -> list[tuple[int, int, str, str]]:
         """Intent keywords in ``text``, longest first and never overlapping: (start, end, word,
@@ -84,6 +86,8 @@ def load(path: Path = PATH) -> Lexicon:
         typo_suffixes={str(k): str(v) for k, v in (raw.get("typo_suffixes") or {}).items()},
         clause_words={str(k): str(v) for k, v in (raw.get("clause_words") or {}).items()},
         references=tuple(str(w) for w in raw.get("references") or ()),
+        follow_ons=tuple(str(w) for w in raw.get("follow_ons") or ()),
+        domain_words=tuple(str(w) for w in raw.get("domain_words") or ()),
         selectors=tuple(
             (str(w).casefold(), str(f)) for w, f in (raw.get("selectors") or {}).items()
         ),

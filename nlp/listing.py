@@ -131,9 +131,9 @@ def listing(k: Knowledge, sel: Selection, text: str) -> tuple[Block, list[str]]:
     total = len(chosen)
     shown, where = chosen, ""
     m = _RANGE.search(text)
-    if m and not sel.shortage and sel == Selection(kind=sel.kind):
+    if m:  # numbered as the notice numbers the part (附件3's own items), else by position
         lo, hi = cn_number(m.group(1)) or 0, cn_number(m.group(2)) or 0
-        shown = [e for e in chosen if lo <= e.seq <= hi]
+        shown = [e for n, e in enumerate(chosen, 1) if lo <= _number(e, sel, n) <= hi]
         where = f"第{lo}至{hi}项"
     elif (m := _FIRST_N.search(text)) is not None:
         n = cn_number(m.group(1)) or 1
@@ -165,18 +165,31 @@ def count(k: Knowledge, sel: Selection, text: str) -> Block:
     return Block(f"{sel.describe()}共 {len(chosen)} 个", lines, sel.source)
 
 
-def difference(k: Knowledge, categories: list[str], level: str) -> Block:
-    """附件1: how much more one category's base is than another's at one level."""
+def difference(k: Knowledge, categories: list[str], level: str | None, kind: str) -> Block:
+    """附件1: how much more one category's base is than another's (at one level)."""
     a, b = categories[:2]
-    rows = k.bases["certificate"]
-    x, y = rows[a][level][0], rows[b][level][0]
-    name = k.bases["levels"][level]
+    if kind == "special_ability":
+        rows = k.bases["special_ability"]
+        x, y, name = rows[a][0], rows[b][0], "专项职业能力证书"
+    else:
+        rows = k.bases["certificate"]
+        level = level or "L1"
+        x, y, name = rows[a][level][0], rows[b][level][0], k.bases["levels"][level]
     more, less = (a, b) if x >= y else (b, a)
     return Block(
         f"{name}：{more}类比{less}类多 {abs(x - y)} 元/人",
         [f"{a}类 {x} 元，{b}类 {y} 元（补贴基准，紧缺型职业技师及以上另上浮）"],
         "附件1",
     )
+
+
+def _number(e: Entry, sel: Selection, position: int) -> int:
+    """An entry's number in the part the question is about."""
+    if sel.shortage:
+        return e.shortage_seq or 0
+    if sel == Selection(kind=sel.kind):
+        return e.seq
+    return position
 
 
 def _line(e: Entry, sel: Selection) -> str:

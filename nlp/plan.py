@@ -19,6 +19,7 @@ from nlp.track import ORDER_WORDS, remember
 from nlp.understand import Query
 
 _COMPARE_WORDS = re.compile(r"比|哪个多|哪个高|哪个少|差多少|区别|一样吗|相同吗|分别")
+_DIFFERENCE_WORDS = re.compile(r"比|差多少|多多少|高多少|少多少|相差|差几|差额")
 _AGAIN_WORDS = re.compile(
     r"两次|第二次|再次|重复|又参加|再参加一次|二次|再上一次|又上|上过一次|参加过一次"
 )
@@ -57,7 +58,7 @@ def small_talk(kit: Kit, turn: Turn) -> Reply | None:
     nothing that looks like a job."""
     q = turn.q
     talk = [i for i in q.intents if i in kit.smalltalk]
-    if not talk or q.targets or q.ambiguous or q.unknown_codes:
+    if not talk or q.targets or q.ambiguous or q.unknown_codes or _asks_more(q):
         return None
     if "offtopic" not in talk and len(talk) < len(q.intents):
         return None
@@ -72,6 +73,13 @@ def small_talk(kit: Kit, turn: Turn) -> Reply | None:
     if entry.get("contacts"):
         lines.append("通知的" + kit.k.clause("contacts")["text"])
     return Reply([Block(str(entry["reply"]).format(**fill), lines)], conversation=turn.conv)
+
+
+def _asks_more(q: Query) -> bool:
+    """好的，三级呢: a level, a number, a place or a year makes it a question after all."""
+    return bool(q.level_marks or q.categories or q.list_ref or q.years or q.places) or (
+        q.ordinal is not None
+    )
 
 
 def navigate(kit: Kit, turn: Turn) -> Reply | None:
@@ -96,10 +104,13 @@ def navigate(kit: Kit, turn: Turn) -> Reply | None:
         return None
     if not (listing.names_a_part(text, kit.lexicon) or q.category is not None):
         return None
-    if len(q.categories) >= 2 and not q.level:
-        return None  # A类B类C类有啥区别: what the categories mean, not a list
-    if _COMPARE_WORDS.search(text) and len(q.categories) >= 2 and q.level:
-        return Reply([listing.difference(kit.k, q.categories, q.level)], conversation=ctx)
+    if len(q.categories) == 2 and _DIFFERENCE_WORDS.search(text):
+        by_level = q.level is not None and sel.kind == "qualification"
+        if by_level or sel.kind == "special_ability":
+            block = listing.difference(kit.k, q.categories, q.level, sel.kind)
+            return Reply([block], conversation=ctx)
+    if len(q.categories) >= 2:
+        return None  # A类B类C类有啥区别 / 技师A类B类C类分别多少: not a list
     if q.ordinal is not None and "count" not in q.intents and not listing.asks_part(text):
         entry = listing.item(kit.k, sel, q.ordinal)
         if entry is not None:
@@ -276,10 +287,11 @@ def policy_blocks(kit: Kit, intent: str, q: Query) -> list[Block]:
 def policy_block(kit: Kit, intent: str, q: Query) -> Block | None:
     """The answer to a question about the notice's rules."""
     a = kit.a
-    if intent == "categories" and q.category and "subsidy" in q.intents:
-        return a.bases_overview(q.level, q.category)  # C类合格证补贴
-    if intent == "categories" and q.category and "hours" in q.intents:
-        return a.hours_overview(q.all_levels())  # A类初级最低多少课时
+    one = q.category if len(q.categories) == 1 else None
+    if intent == "categories" and q.categories and "subsidy" in q.intents:
+        return a.bases_overview(q.level, one)  # C类合格证补贴 / 技师A类B类C类分别多少
+    if intent == "categories" and "hours" in q.intents:
+        return a.hours_overview(q.all_levels())  # A类初级最低多少课时 / 三个类别课时一样吗
     if intent in _CLAUSES:
         return a.clause(_CLAUSES[intent])
     if intent == "claims":
@@ -292,7 +304,7 @@ def policy_block(kit: Kit, intent: str, q: Query) -> Block | None:
     if intent == "notice":
         return a.notice()
     if intent == "special":
-        return a.special_overview()
+        return a.special_overview(q.category)
     if intent == "certificate":
         if q.category:  # 生活服务类的培训合格证书: the 合格 row of that category
             return a.bases_overview("PASS", q.category)

@@ -128,6 +128,13 @@ def unfound(kit: Kit, turn: Turn) -> Reply | None:
         return Reply(blocks, conversation=replace(ctx, topics=topics or ctx.topics, policy=[]))
     if content and not occupation and "online" in topics:
         content = []  # 没有星号的工种线上课时有什么限制: the general rule is the answer
+    if content and not occupation and ctx.subjects and (q.level_marks or topics):
+        content = []  # 我想直接考三级呢: a follow-up with words that name nothing
+    if content and not occupation and not q.intents and not _about_training(kit, q.text):
+        # 明天下雨吗 / 你都能干点啥: nothing the notice is about — say what can be asked
+        lines = [*kit.help_lines(), "其他问题请咨询：" + kit.k.clause("contacts")["text"]]
+        block = Block("这个我帮不上忙，我只回答职业技能培训补贴的问题，例如：", lines)
+        return Reply([block], understood=False, conversation=ctx)
     if content:
         found = fuzzy(kit, content, occupation=occupation)
         if isinstance(found, Reply):
@@ -144,6 +151,10 @@ def unfound(kit: Kit, turn: Turn) -> Reply | None:
         q.targets = list(ctx.subjects)
         q.follow_up = True
     return None
+
+
+def _about_training(kit: Kit, text: str) -> bool:
+    return any(word in text for word in kit.lexicon.domain_words)
 
 
 def clauses_about(kit: Kit, words: list[str]) -> list[str]:

@@ -17,6 +17,8 @@ from nlp.resolve import wants_local, with_choices
 from nlp.understand import TARGET_INTENTS, Query
 
 _PLURAL = re.compile(r"俩|两个|两者|它们|他们|她们|上面两|前面两|这两|那两")
+_SINGULAR = re.compile(r"它|该工种|这个工种|这个证|这个职业|这个专项")
+_ABOUT_IT = {"categories", "marks", "special", "certificate"}  # asked of an entry too
 ORDER_WORDS = re.compile(r"先|再|然后|之后|以后|后来|后参加|参加过|上过|学过|读过|之前|已经")
 
 
@@ -37,8 +39,14 @@ def refer_back(kit: Kit, turn: Turn) -> None:
     if q.ordinal is None:
         if _PLURAL.search(q.text) and len(ctx.mentioned) >= 2:  # 这俩哪个补得多
             q.targets = ctx.mentioned[-2:]
-            q.level = q.level or ctx.level
-            q.follow_up = True
+        elif (
+            _SINGULAR.search(q.text) and ctx.subjects and (turn.topics or _ABOUT_IT & {*q.intents})
+        ):
+            q.targets = list(ctx.subjects)  # 它属于哪类 补多少
+        else:
+            return
+        q.level = q.level or ctx.level
+        q.follow_up = True
         return
     offered = ctx.listed or (ctx.mentioned if len(ctx.mentioned) > 1 else [])
     elsewhere = "附件" in q.text or "目录" in q.text or q.category is not None or q.city
@@ -58,6 +66,8 @@ def continue_topics(kit: Kit, turn: Turn) -> None:
         q.intents.append("code")
     if not q.targets and not q.intents and q.level and ctx.policy:
         q.intents = list(ctx.policy)  # 高级技师鉴定补贴多少 → 那中级呢
+    if "appraisal" in q.intents and not q.level_marks and ctx.level and _follows_on(kit, q):
+        q.level = ctx.level  # 保洁员四级补贴多少 → 那鉴定补多少: at the level asked before
 
 
 def inherit(kit: Kit, turn: Turn) -> None:
@@ -103,6 +113,11 @@ def remember(kit: Kit, turn: Turn) -> Conversation:
     if turn.asks:
         conv = with_choices(conv, turn.asks[0][0], turn.asks[0][1], q)
     return conv
+
+
+def _follows_on(kit: Kit, q: Query) -> bool:
+    """那…/…呢/那个/也: the message goes on from the previous one."""
+    return any(word in q.text for word in kit.lexicon.follow_ons)
 
 
 def _applies(kit: Kit, intent: str, key: str) -> bool:

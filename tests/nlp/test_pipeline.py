@@ -193,7 +193,7 @@ def test_listing_counts_follow_the_notice(knowledge: Knowledge, engine: Engine) 
     assert len(shortage.entries(knowledge)) == 130  # one item may cover two rows (家政服务员)
     assert listing.item(knowledge, listing.Selection(), 143) == knowledge.by_name["焊工"]
     assert listing.item(knowledge, shortage, 35).name.startswith("家政服务员")
-    block = listing.difference(knowledge, ["A", "C"], "L2")
+    block = listing.difference(knowledge, ["A", "C"], "L2", "qualification")
     assert "多 1500 元" in block.headline
 
 
