@@ -23,6 +23,10 @@ def classify(ent: Entities, lexicon: Lexicon) -> list[str]:
         present.add("@entry")
     if ent.minutes:
         present.add("@minutes")
+    if ent.used_claims is not None or ent.asked_count is not None:
+        present.add("@count")
+    if ent.level_marks:
+        present.add("@level")
     for rule in lexicon.intent_rules:
         if rule.when <= present and not rule.unless & present:
             if rule.drop in intents:

@@ -32,7 +32,7 @@ _CATEGORY_WORDS = {"生产制造类": "A", "生产服务类": "B", "办事人员
 _NEGATED = re.compile(r"不(?:是|考|要|是考|用)?$")
 _STARS = re.compile(r"([一二两三四五1-5])星")
 _COUNT = re.compile(r"(?:领|申领|申请|补|拿)\D{0,2}?([0-9一二两三四五六七八九十])\s*次")
-_CERTIFICATES = re.compile(r"(?<!第)([两俩二三四五2-5])\s*个?(?:证|证书)")
+_CERTIFICATES = re.compile(r"(?<!第)([两俩二三四五2-5])\s*个?(?:证|证书|都)")
 _YEAR = re.compile(r"(?<![0-9])((?:20)?[12][0-9])\s*年(?!版|工龄|以上|多)")  # not 大典2022年版
 _TOTAL_HOURS = re.compile(
     r"(?:总课时|总学时|课时总数)\D{0,3}?([0-9]{1,4})"

@@ -13,7 +13,8 @@ import yaml
 
 from knowledge.catalogue import LEVELS, DataError
 
-FLAGS = ("@ref", "@entry", "@minutes")  # facts about a message that intent rules may test
+# facts about a message that intent rules may test besides its intents
+FLAGS = ("@ref", "@entry", "@minutes", "@count", "@level")
 PATH = Path(__file__).resolve().parent / "data" / "lexicon.yaml"
 
 
@@ -95,7 +96,7 @@ def load(path: Path = PATH) -> Lexicon:
             _rules(
                 path,
                 raw.get("intent_rules") or [],
-                {*raw["intents"], "@ref", "@entry", "@minutes"},
+                {*raw["intents"], *FLAGS},
             )
         ),
     )
