@@ -72,7 +72,8 @@ def small_talk(kit: Kit, turn: Turn) -> Reply | None:
     lines = kit.help_lines() if entry.get("help") else []
     if entry.get("contacts"):
         lines.append("通知的" + kit.k.clause("contacts")["text"])
-    return Reply([Block(str(entry["reply"]).format(**fill), lines)], conversation=turn.conv)
+    block = Block(str(entry["reply"]).format(**fill), lines)
+    return Reply([block], understood=entry.get("understood", True), conversation=turn.conv)
 
 
 def _asks_more(q: Query) -> bool:

@@ -192,17 +192,34 @@ def fuzzy(kit: Kit, words: list[str], *, occupation: bool = True) -> tuple[str, 
         key = found[0][0]
         return key, f"目录中没有「{phrase}」，按「{kit.a.label(key)}」回答"
     whole = kit.index.fuzzy(phrase)
-    if whole and len(phrase) >= 3:
-        _, score, keys = whole[0]
-        runner = next((s for _, s, ks in whole[1:] if ks != keys), 0.0)
-        if score >= ACCEPT_SCORE and score - runner >= ACCEPT_MARGIN and len(keys) == 1:
-            label = kit.a.label(keys[0])
-            return keys[0], f"目录中没有「{phrase}」，按最接近的「{label}」回答"
+    # the whole phrase, else the best stretch of it ending like a job title: in 月子中心上班想考
+    # 婴儿发展引导员 the name is the end (婴幼儿发展引导员 with a character dropped)
+    for stretch in [phrase, *_job_stretches(words)]:
+        scored = whole if stretch == phrase else kit.index.fuzzy(stretch)
+        if scored and len(stretch) >= 4:  # 维修工 is too short to guess which job it means
+            _, score, keys = scored[0]
+            runner = next((s for _, s, ks in scored[1:] if ks != keys), 0.0)
+            if keys == (NOT_LISTED,) and score >= ACCEPT_SCORE:
+                break  # 心里咨询师: closest to a name known not to be in the catalogue
+            if score >= ACCEPT_SCORE and score - runner >= ACCEPT_MARGIN and len(keys) == 1:
+                label = kit.a.label(keys[0])
+                return keys[0], f"目录中没有「{stretch}」，按最接近的「{label}」回答"
     best = list(whole) + kit.index.fuzzy(phrase, loose=True)
     for word in words:
         if word != phrase and len(word) >= 2:
             best += kit.index.fuzzy(word)
     return not_found(kit, phrase, best)
+
+
+def _job_stretches(words: list[str]) -> list[str]:
+    """Runs of whole words that end like a job title, shortest first, from the last word."""
+    ends = [i for i in range(len(words), 0, -1) if words[i - 1].endswith(_JOB_ENDINGS)]
+    return [
+        "".join(words[start:end])
+        for end in ends[:1]
+        for start in range(end - 1, 0, -1)
+        if len("".join(words[start:end])) >= 5  # 维修工 alone is too short to guess from
+    ]
 
 
 def not_found(

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-_LATIN = re.compile(r"[a-z]{3,24}")
+_WORD = re.compile(r"[a-z]{1,24}")
 _JOB_END = ("工", "员", "师", "手")
 
 
@@ -40,9 +40,11 @@ def _load_readings() -> dict[int, str]:
 
 
 def _toneless(reading: str) -> str:
-    first = reading.split(",", 1)[0]
-    plain = "".join(ch for ch in unicodedata.normalize("NFD", first) if ord(ch) < 128)
+    plain = "".join(ch for ch in unicodedata.normalize("NFD", reading) if ord(ch) < 128)
     return plain.replace("v", "u")
+
+
+MAX_READINGS = 16  # a term's readings when some of its characters have several (调: diao, tiao)
 
 
 # Sounds many speakers (and their voice input) do not tell apart: zh/z, ch/c, sh/s, n/l,
@@ -89,15 +91,26 @@ class SoundIndex:
             for term, keys in self._terms:
                 if len(term) < 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in term):
                     continue
-                sound = self.syllables(term)
-                if not all(sound):
-                    continue
-                self.by_sound.setdefault(tuple(map(_loose, sound)), {})[term] = keys
-                self.by_pinyin.setdefault("".join(sound), {})[term] = keys
-                if len(term) >= 3:
-                    self.by_initials.setdefault("".join(s[0] for s in sound), {})[term] = keys
+                readings = self._readings_of(term)
+                for sound in readings:
+                    self.by_sound.setdefault(tuple(map(_loose, sound)), {})[term] = keys
+                    self.by_pinyin.setdefault("".join(sound), {})[term] = keys
+                if len(term) >= 3 and readings:  # initials of the usual reading only
+                    initials = "".join(s[0] for s in readings[0])
+                    self.by_initials.setdefault(initials, {})[term] = keys
             self.lengths = sorted({len(s) for s in self.by_sound}, reverse=True)
             self._ready = True
+
+    def _readings_of(self, term: str) -> list[tuple[str, ...]]:
+        """Every reading of a term (each character's readings combined, at most 16)."""
+        readings: list[tuple[str, ...]] = [()]
+        for ch in term:
+            found = self._readings.get(ord(ch))
+            if not found:
+                return []
+            options = list(dict.fromkeys(_toneless(r) for r in found.split(",")))
+            readings = [(*r, o) for r in readings for o in options][:MAX_READINGS]
+        return readings
 
     def syllables(self, text: str) -> tuple[str, ...]:
         """Toneless syllables of CJK ``text``; '' for a character without a reading."""
@@ -106,7 +119,7 @@ class SoundIndex:
             syllable = self._cache.get(ch)
             if syllable is None:
                 reading = self._readings.get(ord(ch))
-                syllable = _toneless(reading) if reading else ""
+                syllable = _toneless(reading.split(",", 1)[0]) if reading else ""
                 self._cache[ch] = syllable
             out.append(syllable)
         return tuple(out)
@@ -138,22 +151,45 @@ class SoundIndex:
         return hits
 
     def latin(self, text: str, known: set[str]) -> list[SoundHit]:
-        """Words typed in pinyin (chegong) or as initials (fsg) that sound like a term."""
+        """Words typed in pinyin that sound like a term: whole (chegong), spaced syllables
+        (dian ti an zhuang wei xiu gong), the end of a longer name (pengtiaoshi → 中式烹调师,
+        西式烹调师), or initials (fsg)."""
         self._build()
-        hits = []
-        for m in _LATIN.finditer(text):
-            word = m.group(0)
-            if word in known:
-                continue
-            found = (
-                self.by_pinyin.get(word)
-                or (self.by_initials.get(word) if len(word) <= 5 else None)
-                or self._by_stem(word)
-            )
-            if found:
-                keys = tuple(dict.fromkeys(k for ks in found.values() for k in ks))
-                hits.append(SoundHit(m.start(), m.end(), word, next(iter(found)), keys))
+        words = [m for m in _WORD.finditer(text) if m.group(0) not in known]
+        hits: list[SoundHit] = []
+        i = 0
+        while i < len(words):
+            for j in range(min(len(words), i + 12), i, -1):  # the longest run first
+                if any(words[k + 1].start() - words[k].end() > 1 for k in range(i, j - 1)):
+                    continue  # only words separated by one space belong together
+                typed = "".join(w.group(0) for w in words[i:j])
+                found = self._by_typed(typed) if len(typed) >= 3 else {}
+                if found:
+                    keys = tuple(dict.fromkeys(k for ks in found.values() for k in ks))
+                    start, end = words[i].start(), words[j - 1].end()
+                    hits.append(SoundHit(start, end, text[start:end], next(iter(found)), keys))
+                    i = j
+                    break
+            else:
+                i += 1
         return hits
+
+    def _by_typed(self, typed: str) -> dict[str, tuple[str, ...]]:
+        found = self.by_pinyin.get(typed) or (
+            self.by_initials.get(typed) if len(typed) <= 5 else None
+        )
+        if found:
+            return found
+        found = self._by_stem(typed)
+        if found or len(typed) < 8:
+            return found
+        # the end of a longer name: 烹调师 typed for 中式烹调师 and 西式烹调师
+        return {
+            t: ks
+            for sound, terms in self.by_pinyin.items()
+            if sound.endswith(typed) and len(sound) > len(typed)
+            for t, ks in terms.items()
+        }
 
     def _by_stem(self, word: str) -> dict[str, tuple[str, ...]]:
         """zhibu → 织补师, 织布工: pinyin of a job title without its last syllable."""

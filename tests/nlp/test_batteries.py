@@ -32,6 +32,20 @@ KNOWN_MISSES = {
     "sound_typos:SND-066": "华艺师: no catalogue term sounds like it",
     "sound_typos:SND-067": "酿照工: 酿造工 is not a catalogue term or alias",
     "sound_typos:SND-070": "the battery forbids the codes shown in the choice list",
+    "stranger_round2:R2-004": "a name missing two characters inside a long message",
+    "stranger_round2:R2-013": "pinyin glued to a Chinese character (moju工)",
+    "stranger_round2:R2-027": "混泥土工: 泥 and 凝 differ by more than the loose sounds",
+    "stranger_round2:R2-047": "no sum over two entries (加起来一共)",
+    "stranger_round2:R2-052": "which entrepreneurship class pays most is not compared",
+    "stranger_round2:R2-054": "no yes/no comparison of two entries' figures",
+    "stranger_round2:R2-055": "a category correction without an entry",
+    "stranger_round2:R2-060": "the next entrepreneurship level is not followed",
+    "stranger_round2:R2-094": "items 159/160 of 附件2's second table asked without naming it",
+    "stranger_round2:R2-107": "two questions (a count and a share) in one message",
+    "stranger_round2:R2-112": "a list filtered by words of the names (新能源汽车)",
+    "stranger_round2:R2-115": "two items by number in one message",
+    "stranger_round2:R2-118": "a list filtered by words of the names (设计师)",
+    "stranger_round2:R2-119": "shortage uplift by category without an entry",
 }
 
 

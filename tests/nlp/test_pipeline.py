@@ -204,3 +204,31 @@ def test_plan_puts_what_was_asked_first(engine: Engine) -> None:
     blocks = plan.blocks_for(engine.kit, turn)
     assert "鉴定补贴" in blocks[0].headline
     assert all("3850" not in b.headline for b in blocks)
+
+
+@pytest.mark.parametrize(
+    "text,names",
+    [
+        ("我想考 wurenji jiashiyuan 技师", ["无人机驾驶员"]),  # syllables typed apart
+        ("想考pengtiaoshi 四级", ["中式烹调师", "西式烹调师"]),  # the end of two names: ask
+    ],
+)
+def test_typed_pinyin_runs_and_name_endings(engine: Engine, text: str, names: list[str]) -> None:
+    ent = _ent(engine, text)
+    found = [engine.a.label(k) for k in ent.targets] + [
+        engine.a.label(k) for _, keys in ent.ambiguous for k in keys
+    ]
+    assert all(any(f.startswith(n) for f in found) for n in names), found
+
+
+def test_fuzzy_tier_finds_a_name_at_the_end_of_a_long_message(engine: Engine) -> None:
+    reply = engine.answer("我在月子中心上班，想考婴儿发展引导员技师，能补多少")
+    assert "婴幼儿发展引导员" in reply.text() and "2750" in reply.text()
+    assert not engine.answer("维修工技师补多少").understood  # too short to guess from
+
+
+def test_messages_about_nothing_the_notice_covers(engine: Engine) -> None:
+    reply = engine.answer("明天淮安下雨吗")
+    assert not reply.understood and "未找到" not in reply.text()
+    assert "职业能力建设处" in reply.text()  # a person to ask
+    assert "未找到关于「退休人员」的规定" in engine.answer("退休人员能参加吗").text()
