@@ -37,6 +37,8 @@ BIN = Path(sys.executable).parent
 SKILLBOT = BIN / "skillbot"
 COLD_QUESTION = "焊工技师补贴多少"
 FUZZY_QUESTION = "宇航员补贴多少"  # unknown occupation: takes the jieba + rapidfuzz path
+SOUND_QUESTION = "茶亿师高级补多少"  # a same-sounding name: takes the pinyin (sound) tier
+T_COLD_TIER_S, T_COLD_TIER_MB = 0.3, 80  # issue 7's aim for a cold fuzzy- or sound-path question
 
 # Targets
 T_P99_MS = 2.0
@@ -98,6 +100,9 @@ TAIL = [
     "焊公技师补贴",
     "宇航员和潜水员和飞行员补贴",
     "我是一名在外地工作的宇航员想了解一下潜水员或者飞行员的培训补贴多少钱",
+    "茶亿师高级补多少",
+    "我在厂里干了十年电汗工了想考个高级技师国家能补多少",
+    "chegong技师补多少",
 ]
 
 
@@ -432,8 +437,13 @@ def main() -> int:
         cold_bare.append(run_child(bare_cmd, env=env)[0])
     c_ask, c_bare = statistics.median(cold_ask), statistics.median(cold_bare)
     fuzzy_cmd = [str(SKILLBOT), "ask", FUZZY_QUESTION]  # diagnostic: the path that loads jieba
-    cold_fuzzy = [run_child(fuzzy_cmd, env=env)[0] for _ in range(args.cold_runs)]
-    c_fuzzy = statistics.median(cold_fuzzy)
+    fuzzy_runs = [run_child(fuzzy_cmd, env=env) for _ in range(args.cold_runs)]
+    c_fuzzy = statistics.median(r[0] for r in fuzzy_runs)
+    fuzzy_mb = max(r[2] for r in fuzzy_runs) / 1024
+    sound_cmd = [str(SKILLBOT), "ask", SOUND_QUESTION]
+    sound_runs = [run_child(sound_cmd, env=env) for _ in range(args.cold_runs)]
+    c_sound = statistics.median(r[0] for r in sound_runs)
+    sound_mb = max(r[2] for r in sound_runs) / 1024
     cold_ratio = c_ask / c_bare
 
     # report --------------------------------------------------------------------------------
@@ -468,6 +478,18 @@ def main() -> int:
             f"{inproc_mb:.1f} MB",
             f"<= {T_RSS_MB:g} MB",
             verdict(inproc_mb <= T_RSS_MB),
+        ),
+        (
+            "5  cold fuzzy-path ask (aim)",
+            f"{c_fuzzy * 1000:.0f} ms {fuzzy_mb:.0f} MB",
+            f"<= {T_COLD_TIER_S * 1000:.0f} ms {T_COLD_TIER_MB} MB",
+            verdict(c_fuzzy <= T_COLD_TIER_S and fuzzy_mb <= T_COLD_TIER_MB),
+        ),
+        (
+            "5  cold sound-path ask (aim)",
+            f"{c_sound * 1000:.0f} ms {sound_mb:.0f} MB",
+            f"<= {T_COLD_TIER_S * 1000:.0f} ms {T_COLD_TIER_MB} MB",
+            verdict(c_sound <= T_COLD_TIER_S and sound_mb <= T_COLD_TIER_MB),
         ),
     ]
     w = max(len(r[0]) for r in rows)
