@@ -11,9 +11,10 @@ from nlp.lexicon import Lexicon
 
 
 def classify(ent: Entities, lexicon: Lexicon) -> list[str]:
-    """The intents of one message, in the order their keywords were found."""
+    """The intents of one message, in the order the message asks them."""
     intents: list[str] = []
-    for _, _, _, intent in lexicon.keyword_spans(ent.rest):
+    # in the order the message asks them: 鉴定费和培训补贴 → the appraisal first
+    for _, _, _, intent in sorted(lexicon.keyword_spans(ent.rest)):
         if intent not in intents:
             intents.append(intent)
     present = set(intents)

@@ -64,6 +64,7 @@ def small_talk(kit: Kit, turn: Turn) -> Reply | None:
         return None
     if "offtopic" in talk:
         talk = ["offtopic"]
+    talk.sort(key=list(kit.smalltalk).index)  # the file's order: 好嘞，谢谢 is a thank-you
     content = kit.index.content_words(q.text_rest) if q.text_rest.strip() else []
     if content and looks_like_occupation("".join(content)):
         return None
@@ -196,17 +197,24 @@ def blocks_for(kit: Kit, turn: Turn) -> list[Block]:
         return [*blocks, kit.a.local_code(None, q.city, q.ordinal)]
     topics, policy = turn.topics, turn.policy
     alone = bool(set(ALONE) & set(policy)) and not topics
+    entry_blocks: list[Block] = []
     for key in [] if alone else q.targets[:5]:
         if key in q.code_notes and q.code_notes[key] != "local" and not topics:
-            blocks.append(Block(q.code_notes[key], [], "附件4"))
+            entry_blocks.append(Block(q.code_notes[key], [], "附件4"))
         for intent in topics or ["summary"]:
             levels: list[str | None] = [*q.levels_for(key)] or [None]
             for level in levels:
-                blocks.append(target_block(kit, key, intent, q, level))
+                entry_blocks.append(target_block(kit, key, intent, q, level))
+    policy_answers: list[Block] = []
     for intent in policy:
         if q.targets and intent in COVERED_BY_ENTRY:
             continue
-        blocks += policy_blocks(kit, intent, q)
+        policy_answers += policy_blocks(kit, intent, q)
+    # what was asked first comes first: 鉴定费和培训补贴 → the appraisal, then the training
+    asked_first = bool(policy and topics) and q.intents.index(policy[0]) < q.intents.index(
+        topics[0]
+    )
+    blocks += policy_answers + entry_blocks if asked_first else entry_blocks + policy_answers
     if not q.targets and not policy:
         blocks += [b for b in (general_block(kit, i, q) for i in topics) if b]
     return blocks

@@ -94,7 +94,8 @@ def inherit(kit: Kit, turn: Turn) -> None:
         q.level = ctx.level  # 焊工技师多少 → 车工呢: the level stays
     if q.targets and q.level_marks and topics and not {"subsidy", "hours", "online"} & set(topics):
         topics.append("subsidy")  # 裁剪工 紧缺不 技师多少: the level asks for money too
-    q.intents = [*topics, *policy]
+    kept = [i for i in q.intents if i in topics or i in policy]  # in the order asked
+    q.intents = [*kept, *(t for t in topics if t not in kept)]
 
 
 def remember(kit: Kit, turn: Turn) -> Conversation:

@@ -232,3 +232,12 @@ def test_messages_about_nothing_the_notice_covers(engine: Engine) -> None:
     assert not reply.understood and "未找到" not in reply.text()
     assert "职业能力建设处" in reply.text()  # a person to ask
     assert "未找到关于「退休人员」的规定" in engine.answer("退休人员能参加吗").text()
+
+
+def test_answers_come_in_the_order_asked(engine: Engine) -> None:
+    first = engine.answer("焊工技师鉴定费和培训补贴分别多少").blocks
+    assert "鉴定补贴" in first[0].headline and "3850" in first[1].headline
+    second = engine.answer("焊工技师培训补贴和鉴定费分别多少").blocks
+    assert "3850" in second[0].headline and "鉴定补贴" in second[1].headline
+    # small talk together: the thank-you, not the acknowledgement
+    assert "不客气" in engine.answer("好嘞，谢谢").text()
