@@ -33,7 +33,9 @@ def classify(ent: Entities, lexicon: Lexicon) -> list[str]:
             if rule.drop in intents:
                 intents.remove(rule.drop)
             if rule.add and rule.add not in intents:
-                intents.append(rule.add)
+                # where what made it was asked: 培训补贴和鉴定费 → the subsidy before the appraisal
+                at = [intents.index(i) + 1 for i in rule.when if i in intents]
+                intents.insert(min(at, default=len(intents)), rule.add)
     return intents
 
 
