@@ -1,5 +1,5 @@
-"""Runtime state shared by every bot instance: chat context, question log, processed updates,
-group subscriptions, notices and their delivery outbox.
+"""Runtime state shared by every bot instance: conversations (one per person in each chat),
+question log, processed updates, group subscriptions, notices and their delivery outbox.
 
 The tables sit on the catalogue's ``Base`` so that one Alembic history owns the whole schema.
 Chat ids are 64-bit (``BigInteger``); times are naive UTC.  :class:`Store` is synchronous (call it
@@ -68,12 +68,17 @@ def utcnow() -> datetime:
 # --- tables ------------------------------------------------------------------------------------
 
 
-class ChatContext(Base):
-    """The follow-up context of one chat (JSON), shared by every instance."""
+class StoredConversation(Base):
+    """The follow-up context (JSON) of one person in one chat, shared by every instance.
 
-    __tablename__ = "chat_context"
+    In a group each person follows up on their own questions; a private chat is one person
+    (``user_id == chat_id``), and so is a group speaking as itself (an anonymous admin).
+    """
+
+    __tablename__ = "conversation"
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     data: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
@@ -255,24 +260,31 @@ class Store:
 
         return sqlite_insert(table)
 
-    # --- conversation context --------------------------------------------------------------
+    # --- conversations ---------------------------------------------------------------------
 
-    def get_context(self, chat_id: int) -> dict[str, Any]:
-        """Return the chat's saved context (empty when there is none)."""
+    def get_context(self, chat_id: int, user_id: int) -> dict[str, Any]:
+        """Return the saved context of ``user_id`` in ``chat_id`` (empty when there is none)."""
         with self._read() as session:
-            data = session.scalar(select(ChatContext.data).where(ChatContext.chat_id == chat_id))
+            data = session.scalar(
+                select(StoredConversation.data).where(
+                    StoredConversation.chat_id == chat_id, StoredConversation.user_id == user_id
+                )
+            )
         if not data:
             return {}
         loaded = json.loads(data)
         return loaded if isinstance(loaded, dict) else {}
 
-    def save_context(self, chat_id: int, ctx: dict[str, Any]) -> None:
-        """Replace the chat's context (JSON-serialisable)."""
+    def save_context(self, chat_id: int, user_id: int, ctx: dict[str, Any]) -> None:
+        """Replace the context of ``user_id`` in ``chat_id`` (JSON-serialisable)."""
         data = json.dumps(ctx, ensure_ascii=False, default=str)
         now = utcnow()
-        stmt = self._insert(ChatContext).values(chat_id=chat_id, data=data, updated_at=now)
+        stmt = self._insert(StoredConversation).values(
+            chat_id=chat_id, user_id=user_id, data=data, updated_at=now
+        )
         stmt = stmt.on_conflict_do_update(
-            index_elements=[ChatContext.chat_id], set_={"data": data, "updated_at": now}
+            index_elements=[StoredConversation.chat_id, StoredConversation.user_id],
+            set_={"data": data, "updated_at": now},
         )
         with self._session.begin() as session:
             session.execute(stmt)
@@ -327,30 +339,53 @@ class Store:
     # --- supergroup migration --------------------------------------------------------------
 
     def migrate_chat(self, old_id: int, new_id: int) -> None:
-        """Move context, subscription and undelivered notices of ``old_id`` to ``new_id``.
+        """Move every conversation, the subscription and undelivered notices of ``old_id`` to
+        ``new_id``.
 
-        Nothing is duplicated: if the new chat already has a context or subscription, that one
-        is kept (topics merged), and a notice queued for both is sent to the new chat once.
-        Idempotent and safe to call concurrently (both service messages of a migration, several
-        instances, a deliverer told "migrated"): the old chat's rows are locked first
-        (``SELECT … FOR UPDATE`` on PostgreSQL, the write lock of ``BEGIN IMMEDIATE`` on SQLite),
-        so a second call waits and then finds nothing left to move.
+        Each person keeps their conversation; the group's own (an anonymous admin speaking as
+        the group) becomes the new chat's own.  Nothing is duplicated: a conversation or
+        subscription the new chat already has is kept (topics merged), and a notice queued for
+        both is sent to the new chat once.  Idempotent and safe to call concurrently (both
+        service messages of a migration, several instances, a deliverer told "migrated"): the
+        old chat's rows are locked first (``SELECT … FOR UPDATE`` on PostgreSQL, the write lock
+        of ``BEGIN IMMEDIATE`` on SQLite), so a second call waits and then finds nothing left
+        to move.
         """
         if old_id == new_id:
             return
         now = utcnow()
         with self._session.begin() as session:
-            old_ctx = session.scalar(
-                select(ChatContext).where(ChatContext.chat_id == old_id).with_for_update()
-            )
-            if old_ctx is not None:
-                session.execute(
-                    self._insert(ChatContext)
-                    .values(chat_id=new_id, data=old_ctx.data, updated_at=now)
-                    .on_conflict_do_nothing(index_elements=[ChatContext.chat_id])
-                )
-                session.delete(old_ctx)
+            self._migrate_conversations(session, old_id, new_id)
             self._migrate_subscription(session, old_id, new_id, now)
+
+    def _migrate_conversations(self, session: Session, old_id: int, new_id: int) -> None:
+        old = StoredConversation.chat_id == old_id
+        rows = session.execute(
+            select(
+                StoredConversation.user_id, StoredConversation.data, StoredConversation.updated_at
+            )
+            .where(old)
+            .with_for_update()
+        ).all()
+        if not rows:
+            return
+        moved = [
+            {
+                "chat_id": new_id,
+                "user_id": new_id if user_id == old_id else user_id,
+                "data": data,
+                "updated_at": updated_at,
+            }
+            for user_id, data, updated_at in rows
+        ]
+        session.execute(
+            self._insert(StoredConversation)
+            .values(moved)
+            .on_conflict_do_nothing(
+                index_elements=[StoredConversation.chat_id, StoredConversation.user_id]
+            )
+        )
+        session.execute(delete(StoredConversation).where(old))
 
     def _migrate_subscription(
         self, session: Session, old_id: int, new_id: int, now: datetime

@@ -32,7 +32,7 @@ def test_cli_upgrades_an_empty_database_and_checks_it(
     assert {
         "catalogue_entry",
         "legacy_code",
-        "chat_context",
+        "conversation",
         "question_log",
         "processed_update",
         "subscription",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.orm import Session
 
 import bot.store.state  # noqa: F401  (the runtime-state tables on Base)
 from bot.store import db
@@ -66,6 +68,51 @@ def test_chat_ids_are_64_bit(database_url: str) -> None:
     engine.dispose()
 
 
+def test_0003_gives_each_person_a_conversation_and_keeps_the_old_contexts(
+    database_url: str,
+) -> None:
+    """A database at 0002 holding chat contexts (a person's private chat, a supergroup, both ids
+    beyond 32 bits) upgrades to one conversation per (chat, person): every old context becomes
+    the chat's own, data and time kept, and reads back through the Store; a downgrade gives the
+    chats' own contexts back."""
+    from alembic import command
+    from sqlalchemy import select
+
+    from bot.store.state import Store, StoredConversation
+
+    person, group = 5_000_000_001, -1001234567890123
+    when = datetime(2026, 11, 1, 9, 30)
+    old_contexts = {
+        person: '{"subjects": ["焊工"], "level": "L2"}',
+        group: '{"subjects": ["电工"], "level": "L1"}',
+    }
+    engine = db.make_engine(database_url)
+    db.upgrade(engine, "0002")
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO chat_context (chat_id, data, updated_at) VALUES (:c, :d, :t)"),
+            [{"c": chat, "d": data, "t": when} for chat, data in old_contexts.items()],
+        )
+    db.upgrade(engine)
+    assert db.current_revision(engine) == "0003" == db.head_revision()
+    assert "chat_context" not in inspect(engine).get_table_names()
+    with Session(engine) as session:
+        rows = session.scalars(select(StoredConversation)).all()
+        assert sorted((r.chat_id, r.user_id, r.data, r.updated_at) for r in rows) == sorted(
+            (chat, chat, data, when) for chat, data in old_contexts.items()
+        )
+    store = Store(engine=engine)
+    assert store.get_context(person, person) == {"subjects": ["焊工"], "level": "L2"}
+    assert store.get_context(group, group) == {"subjects": ["电工"], "level": "L1"}
+    store.save_context(group, person, {"subjects": ["车工"]})  # one person's, in the group
+    with engine.connect() as conn:
+        command.downgrade(db.alembic_config(conn), "0002")
+        conn.commit()
+        kept = conn.execute(text("SELECT chat_id, data FROM chat_context")).all()
+    assert sorted(kept) == sorted(old_contexts.items())
+    engine.dispose()
+
+
 def test_schema_is_upgraded_at_start_unless_switched_off(database_url: str) -> None:
     engine = db.make_engine(database_url)
     with pytest.raises(db.SchemaNotCurrent, match="skillbot db upgrade"):
@@ -96,9 +143,9 @@ def test_in_memory_sqlite_is_one_database_for_every_thread() -> None:
     from bot.store.state import Store
 
     store = Store("sqlite://")
-    store.save_context(1, {"entry": "焊工"})
+    store.save_context(1, 1, {"entry": "焊工"})
     with ThreadPoolExecutor(1) as pool:
-        assert pool.submit(store.get_context, 1).result() == {"entry": "焊工"}
+        assert pool.submit(store.get_context, 1, 1).result() == {"entry": "焊工"}
     store.close()
 
 
@@ -112,12 +159,12 @@ def test_sqlite_reads_do_not_wait_for_a_writer(database_url: str) -> None:
     if not database_url.startswith("sqlite"):
         pytest.skip("SQLite's locking only")
     store = Store(database_url)
-    store.save_context(1, {"entry": "焊工"})
+    store.save_context(1, 1, {"entry": "焊工"})
     writer = store.engine.connect()
     writer.begin()  # BEGIN IMMEDIATE: holds the write lock
     try:
         with ThreadPoolExecutor(1) as pool:
-            assert pool.submit(store.get_context, 1).result(timeout=3) == {"entry": "焊工"}
+            assert pool.submit(store.get_context, 1, 1).result(timeout=3) == {"entry": "焊工"}
             assert pool.submit(store.open_count).result(timeout=3) == 0
     finally:
         writer.rollback()

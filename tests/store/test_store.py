@@ -18,22 +18,33 @@ from bot.store.state import (
 )
 
 SUPERGROUP = -1001234567890123  # beyond 32 bits
+ALICE, BOB = 5_000_000_001, 6_000_000_002  # people, beyond 32 bits too
 
 
 def test_context_round_trip_and_replace(store: Store) -> None:
-    assert store.get_context(SUPERGROUP) == {}
-    store.save_context(SUPERGROUP, {"entry": "焊工", "level": 3})
-    store.save_context(SUPERGROUP, {"entry": "电工"})
-    assert store.get_context(SUPERGROUP) == {"entry": "电工"}
-    store.save_context(2**62, {"n": 1})
-    assert store.get_context(2**62) == {"n": 1}
+    assert store.get_context(SUPERGROUP, ALICE) == {}
+    store.save_context(SUPERGROUP, ALICE, {"entry": "焊工", "level": 3})
+    store.save_context(SUPERGROUP, ALICE, {"entry": "电工"})
+    assert store.get_context(SUPERGROUP, ALICE) == {"entry": "电工"}
+    store.save_context(2**62, 2**62, {"n": 1})
+    assert store.get_context(2**62, 2**62) == {"n": 1}
+
+
+def test_each_person_in_a_chat_has_their_own_context(store: Store) -> None:
+    store.save_context(SUPERGROUP, ALICE, {"subjects": ["焊工"], "level": "L2"})
+    store.save_context(SUPERGROUP, BOB, {"subjects": ["电工"], "level": "L1"})
+    store.save_context(ALICE, ALICE, {"subjects": ["车工"]})  # Alice's private chat
+    assert store.get_context(SUPERGROUP, ALICE) == {"subjects": ["焊工"], "level": "L2"}
+    assert store.get_context(SUPERGROUP, BOB) == {"subjects": ["电工"], "level": "L1"}
+    assert store.get_context(ALICE, ALICE) == {"subjects": ["车工"]}
+    assert store.get_context(BOB, BOB) == {} and store.get_context(SUPERGROUP, SUPERGROUP) == {}
 
 
 def test_two_instances_share_context(store: Store, second_store: Store) -> None:
-    store.save_context(42, {"last": "育婴员"})
-    assert second_store.get_context(42) == {"last": "育婴员"}
-    second_store.save_context(42, {"last": "保育师"})
-    assert store.get_context(42) == {"last": "保育师"}
+    store.save_context(42, 42, {"last": "育婴员"})
+    assert second_store.get_context(42, 42) == {"last": "育婴员"}
+    second_store.save_context(42, 42, {"last": "保育师"})
+    assert store.get_context(42, 42) == {"last": "保育师"}
 
 
 def test_question_log_keeps_text_and_time_only_clipped(store: Store) -> None:
@@ -126,13 +137,20 @@ def test_notice_reaches_its_topic_and_everything_subscribers(store: Store) -> No
     assert status is not None and (status.pending, status.delivered, status.failed) == (3, 0, 0)
 
 
-def test_migrate_chat_moves_context_and_subscription(store: Store) -> None:
-    store.save_context(-100, {"entry": "焊工"})
+def test_migrate_chat_moves_every_conversation_and_the_subscription(store: Store) -> None:
+    store.save_context(-100, ALICE, {"entry": "焊工"})
+    store.save_context(-100, BOB, {"entry": "电工"})
+    store.save_context(-100, -100, {"entry": "车工"})  # an anonymous admin, as the group
+    store.save_context(ALICE, ALICE, {"entry": "茶艺师"})  # another chat: not moved
     store.subscribe(-100, "group", ["创业"])
     store.queue_notice("n", "创业")
     store.migrate_chat(-100, SUPERGROUP)
-    assert store.get_context(-100) == {}
-    assert store.get_context(SUPERGROUP) == {"entry": "焊工"}
+    for user in (ALICE, BOB, -100):
+        assert store.get_context(-100, user) == {}
+    assert store.get_context(SUPERGROUP, ALICE) == {"entry": "焊工"}
+    assert store.get_context(SUPERGROUP, BOB) == {"entry": "电工"}
+    assert store.get_context(SUPERGROUP, SUPERGROUP) == {"entry": "车工"}
+    assert store.get_context(ALICE, ALICE) == {"entry": "茶艺师"}
     assert store.subscription(-100) is None
     moved = store.subscription(SUPERGROUP)
     assert moved is not None and moved.active and moved.topics == ("创业",)
@@ -142,18 +160,20 @@ def test_migrate_chat_moves_context_and_subscription(store: Store) -> None:
 
 
 def test_migrate_chat_into_a_subscribed_chat_keeps_one_of_everything(store: Store) -> None:
-    """Both ids subscribed (the bot saw the supergroup first): one context, one subscription,
-    and a notice queued for both chats stays queued once."""
-    store.save_context(-100, {"old": 1})
-    store.save_context(SUPERGROUP, {"new": 1})
+    """Both ids subscribed (the bot saw the supergroup first): one context per person, one
+    subscription, and a notice queued for both chats stays queued once."""
+    store.save_context(-100, ALICE, {"old": 1})
+    store.save_context(SUPERGROUP, ALICE, {"new": 1})
+    store.save_context(-100, BOB, {"old": 2})
     store.subscribe(-100, "group", ["创业"])
     store.subscribe(SUPERGROUP, "supergroup", ["紧缺"])
     both, count = store.queue_notice("both", "全部")
     only_old, _ = store.queue_notice("only old", "创业")
     assert count == 2
     store.migrate_chat(-100, SUPERGROUP)
-    assert store.get_context(SUPERGROUP) == {"new": 1}
-    assert store.get_context(-100) == {}
+    assert store.get_context(SUPERGROUP, ALICE) == {"new": 1}
+    assert store.get_context(SUPERGROUP, BOB) == {"old": 2}
+    assert store.get_context(-100, ALICE) == {} and store.get_context(-100, BOB) == {}
     merged = store.subscription(SUPERGROUP)
     assert merged is not None and merged.active and set(merged.topics) == {"创业", "紧缺"}
     old = store.subscription(-100)
@@ -175,12 +195,14 @@ def test_migrate_chat_into_a_subscribed_chat_keeps_one_of_everything(store: Stor
 
 def test_concurrent_migrations_of_one_chat_move_it_once(store: Store, second_store: Store) -> None:
     """Both service messages of a migration, on two instances, call migrate_chat at the same
-    moment: no IntegrityError, one context, one subscription, one copy of each notice."""
+    moment: no IntegrityError, one context per person, one subscription, one copy of each
+    notice."""
     import threading
 
     for n in range(8):
         old, new = -(5000 + n), -(1_000_000_005_000 + n)
-        store.save_context(old, {"entry": "焊工", "n": n})
+        store.save_context(old, ALICE, {"entry": "焊工", "n": n})
+        store.save_context(old, BOB, {"entry": "电工", "n": n})
         store.subscribe(old, "group", ["创业"])
         store.queue_notice(f"n{n}", "创业")
         if n % 2:  # the bot already knew the supergroup
@@ -196,8 +218,9 @@ def test_concurrent_migrations_of_one_chat_move_it_once(store: Store, second_sto
         with ThreadPoolExecutor(4) as pool:
             for result in [pool.submit(migrate, (store, second_store)[i % 2]) for i in range(4)]:
                 result.result()
-        assert store.get_context(old) == {}
-        assert store.get_context(new) == {"entry": "焊工", "n": n}
+        assert store.get_context(old, ALICE) == {} and store.get_context(old, BOB) == {}
+        assert store.get_context(new, ALICE) == {"entry": "焊工", "n": n}
+        assert store.get_context(new, BOB) == {"entry": "电工", "n": n}
         sub = store.subscription(new)
         assert sub is not None and sub.active and "创业" in sub.topics
         with store._session() as session:

@@ -135,14 +135,29 @@ async def test_group_answers_only_when_addressed(harness: Harness) -> None:
     assert "3850" in command.text
 
 
-async def test_group_migration_moves_the_context(harness: Harness) -> None:
-    old, new = -3001, -1003001
-    await harness.ask(old, f"@{harness.fake.username} 电工技师补贴多少", chat_type="group")
+async def test_each_person_in_a_group_follows_up_on_their_own_question(harness: Harness) -> None:
+    bot, alice, bob = f"@{harness.fake.username}", 5, 6
+    assert "3850" in (await harness.ask(GROUP, f"{bot} 焊工技师补贴多少", user_id=alice)).text
+    assert "4730" in (await harness.ask(GROUP, f"{bot} 电工高级技师补贴多少", user_id=bob)).text
+    # Bob spoke last, but Alice's "那车工呢" continues her 技师, and Bob's his 高级技师.
+    alices = await harness.ask(GROUP, f"{bot} 那车工呢", user_id=alice)
+    assert "车工 技师（二级）：3850" in alices.text and "4730" not in alices.text
+    bobs = await harness.ask(GROUP, f"{bot} 那车工呢", user_id=bob)
+    assert "车工 高级技师（一级）：4730" in bobs.text
+    assert harness.store.get_context(GROUP, GROUP) == {}  # nothing kept for the group as such
+
+
+async def test_group_migration_moves_everyones_context(harness: Harness) -> None:
+    bot, old, new, alice, bob = f"@{harness.fake.username}", -3001, -1003001, 5, 6
+    await harness.ask(old, f"{bot} 电工技师补贴多少", chat_type="group", user_id=alice)
+    await harness.ask(old, f"{bot} 焊工高级技师补贴多少", chat_type="group", user_id=bob)
     await harness.feed(*harness.fake.migration_updates(old, new))
     await harness.settle()
-    assert harness.store.get_context(old) == {}
-    follow_up = await harness.ask(new, f"@{harness.fake.username} 那高级技师呢")
-    assert "4730" in follow_up.text
+    assert harness.store.get_context(old, alice) == harness.store.get_context(old, bob) == {}
+    alices = await harness.ask(new, f"{bot} 那高级技师呢", user_id=alice)
+    assert "电工 高级技师（一级）：4730" in alices.text
+    bobs = await harness.ask(new, f"{bot} 那技师呢", user_id=bob)
+    assert "焊工 技师（二级）：3850" in bobs.text
 
 
 async def test_inline_query_answers_compact_cards(harness: Harness) -> None:

@@ -18,6 +18,7 @@ from bot.telegram import texts
 from bot.telegram.context import BotContext
 from bot.telegram.handlers.chat import (
     answer_text,
+    conversation_of,
     load_state,
     remember_question,
     save_state,
@@ -50,10 +51,12 @@ async def on_button(update: Update, context: BotContext) -> None:
 
 
 async def on_choice(update: Update, context: BotContext, message: Message, payload: str) -> None:
-    """Answer an engine choice by editing the message that offered it."""
+    """Answer an engine choice by editing the message that offered it (the presser's
+    conversation continues from the answer)."""
     query = update.callback_query
     assert query is not None
-    engine_ctx, bot_state = await load_state(context, message.chat_id)
+    conversation = conversation_of(update)
+    engine_ctx, bot_state = await load_state(context, conversation)
     reply = context.services.engine.choose(payload, engine_ctx or None)
     if not reply.understood:
         await query.answer(texts.BUTTON_EXPIRED)
@@ -62,7 +65,7 @@ async def on_choice(update: Update, context: BotContext, message: Message, paylo
     key = None
     if wants_feedback(message.chat, reply):
         key = remember_question(bot_state, _question_for(message, payload))
-    await save_state(context, message.chat_id, reply.context, bot_state)
+    await save_state(context, conversation, reply.context, bot_state)
     await edit_html(message, render(reply), reply_markup(reply.choices, key))
 
 
@@ -86,7 +89,8 @@ async def on_feedback(
     """Thank for 👍; log the question for 👎 (text and time only); remove the buttons."""
     query = update.callback_query
     assert query is not None
-    engine_ctx, bot_state = await load_state(context, message.chat_id)
+    conversation = conversation_of(update)
+    engine_ctx, bot_state = await load_state(context, conversation)
     asked = bot_state.get("fb") if isinstance(bot_state.get("fb"), dict) else {}
     question = asked.pop(key, None) if isinstance(asked, dict) else None
     if question is not None:
@@ -94,7 +98,7 @@ async def on_feedback(
             await asyncio.to_thread(
                 context.services.store.log_question, str(question), "thumbs_down"
             )
-        await save_state(context, message.chat_id, engine_ctx, {**bot_state, "fb": asked})
+        await save_state(context, conversation, engine_ctx, {**bot_state, "fb": asked})
     await query.answer(texts.FEEDBACK_UP if helpful else texts.FEEDBACK_DOWN)
     if message.reply_markup is not None:
         try:

@@ -1,8 +1,10 @@
 """Questions: any text in a private chat is a question; the same path serves groups and commands.
 
-The chat's follow-up context lives in the database (``Store``), so it survives restarts and is
-shared by several instances.  Next to the engine's context the bot keeps, under ``_bot``, the
-questions its recent 👍/👎 buttons refer to (the button can carry only a short key).
+Follow-up context is kept per person in each chat (:func:`conversation_of`): in a group, one
+person's "那车工呢" continues their own question, not the last speaker's.  It lives in the
+database (``Store``), so it survives restarts and is shared by several instances.  Next to the
+engine's context the bot keeps, under ``_bot``, the questions its recent 👍/👎 buttons refer to
+(the button can carry only a short key).
 """
 
 from __future__ import annotations
@@ -41,18 +43,37 @@ def remember_question(bot_state: dict[str, Any], question: str) -> str:
     return key
 
 
-async def load_state(context: BotContext, chat_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Read the chat's stored context."""
-    stored = await asyncio.to_thread(context.services.store.get_context, chat_id)
+def conversation_of(update: Update) -> tuple[int, int]:
+    """Whose conversation ``update`` continues: (chat id, sender id).
+
+    The sender is the person who wrote or pressed; a private chat's person is the chat itself.
+    An anonymous admin or a channel posting in a group is its ``sender_chat`` (as the flood
+    guard counts them).
+    """
+    chat, sender = update.effective_chat, update.effective_sender
+    assert chat is not None
+    return chat.id, sender.id if sender is not None else chat.id
+
+
+async def load_state(
+    context: BotContext, conversation: tuple[int, int]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Read a conversation's stored context."""
+    chat_id, user_id = conversation
+    stored = await asyncio.to_thread(context.services.store.get_context, chat_id, user_id)
     return split_state(stored)
 
 
 async def save_state(
-    context: BotContext, chat_id: int, engine_ctx: dict[str, Any], bot_state: dict[str, Any]
+    context: BotContext,
+    conversation: tuple[int, int],
+    engine_ctx: dict[str, Any],
+    bot_state: dict[str, Any],
 ) -> None:
-    """Store the chat's context (the engine's and the bot's)."""
+    """Store a conversation's context (the engine's and the bot's)."""
+    chat_id, user_id = conversation
     stored = {**engine_ctx, BOT_STATE: bot_state} if bot_state else dict(engine_ctx)
-    await asyncio.to_thread(context.services.store.save_context, chat_id, stored)
+    await asyncio.to_thread(context.services.store.save_context, chat_id, user_id, stored)
 
 
 def wants_feedback(chat: Chat, reply: Reply) -> bool:
@@ -63,15 +84,17 @@ def wants_feedback(chat: Chat, reply: Reply) -> bool:
 async def answer_text(
     update: Update, context: BotContext, text: str, intent: str | None = None
 ) -> None:
-    """Answer ``text`` in the update's chat with the engine, keeping the chat's context."""
+    """Answer ``text`` in the update's chat with the engine, continuing the sender's
+    conversation."""
     chat = update.effective_chat
     assert chat is not None
-    engine_ctx, bot_state = await load_state(context, chat.id)
+    conversation = conversation_of(update)
+    engine_ctx, bot_state = await load_state(context, conversation)
     reply = context.services.engine.answer(text, engine_ctx or None, intent=intent)
     if not reply.understood:
         await asyncio.to_thread(context.services.store.log_question, text, "unanswered")
     key = remember_question(bot_state, text) if wants_feedback(chat, reply) else None
-    await save_state(context, chat.id, reply.context, bot_state)
+    await save_state(context, conversation, reply.context, bot_state)
     message = update.effective_message
     reply_to = message.message_id if message and chat.type != ChatType.PRIVATE else None
     await send_html(
