@@ -204,8 +204,10 @@ def _with_sound(exact: list[Hit], masked: str, index: TermIndex, ent: Entities) 
 
     Looked for only where the exact tier left something unexplained: no hit at all, or a hit
     glued to characters it does not explain."""
-    if exact and not any(_glued(masked, h) for h in exact):
-        return exact
+    if exact:
+        plain = index.lexicon.explained.sub(lambda m: " " * len(m.group(0)), masked)
+        if not any(_glued(plain, h, index) for h in exact):
+            return exact  # 焊工技师补贴多少: nothing a longer name could explain, no cost added
     found = index.sound.scan(masked) + index.sound.latin(masked, index.latin_terms)
     hits = list(exact)
     for sh in found:
@@ -220,10 +222,17 @@ def _with_sound(exact: list[Hit], masked: str, index: TermIndex, ent: Entities) 
     return sorted(hits, key=lambda h: h.start)
 
 
-def _glued(text: str, hit: Hit) -> bool:
-    """A CJK character right before or after a hit (家正|服务员)."""
-    around = text[hit.start - 1 : hit.start] + text[hit.end : hit.end + 1]
-    return any("\u4e00" <= ch <= "\u9fff" for ch in around)
+def _glued(text: str, hit: Hit, index: TermIndex) -> bool:
+    """Characters right beside a hit that could make it a longer name (家正|服务员, 电商|值播,
+    工业机器人|系统操做员): the hit begins or ends some longer term."""
+    before, after = text[hit.start - 1 : hit.start], text[hit.end : hit.end + 1]
+    return (_cjk(before) and hit.term in index.suffixes) or (
+        _cjk(after) and hit.term in index.prefixes
+    )
+
+
+def _cjk(ch: str) -> bool:
+    return bool(ch) and "\u4e00" <= ch <= "\u9fff"
 
 
 def _add(items: list[str], item: str) -> None:

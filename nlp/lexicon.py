@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,14 @@ class Lexicon:
     references: tuple[str, ...] = ()
     follow_ons: tuple[str, ...] = ()  # 那, 呢, 也: a message that goes on from the last
     domain_words: tuple[str, ...] = ()  # 培训, 参加, 证: the message is about training
+
+    @cached_property
+    def explained(self) -> re.Pattern[str]:
+        """Level words, intent keywords and one-character filler (的, 考, 是): what may stand
+        beside a name without being part of it.  Longer filler (系统) may be part of a name."""
+        words = {w for w, _ in self.levels} | {w for w, _ in self.intents}
+        words |= {w for w in self.filler if len(w) == 1}
+        return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
 
     def keyword_spans(self, text: str) -> list[tuple[int, int, str, str]]:
         """Intent keywords in ``text``, longest first and never overlapping: (start, end, word,

@@ -112,6 +112,9 @@ class TermIndex:
             (t, keys) for t, (keys, _) in self.terms.items() if keys != (NOT_LISTED,)
         )
         self.latin_terms = {t for t in self.terms if re.fullmatch(r"[0-9a-z+]+", t)}
+        # beginnings and endings of longer terms: 服务员 ends 家政服务员, 电商 begins 电商直播
+        self.prefixes = {t[:i] for t in self.terms for i in range(2, len(t))}
+        self.suffixes = {t[i:] for t in self.terms for i in range(1, len(t) - 1)}
         self.lengths = sorted({len(t) for t in self.terms}, reverse=True)
         self.names = list(self.terms)
         self._by_char: dict[str, set[int]] = {}

@@ -241,3 +241,17 @@ def test_answers_come_in_the_order_asked(engine: Engine) -> None:
     assert "3850" in second[0].headline and "鉴定补贴" in second[1].headline
     # small talk together: the thank-you, not the acknowledgement
     assert "不客气" in engine.answer("好嘞，谢谢").text()
+
+
+def test_exact_questions_never_load_the_sound_tier(knowledge: Knowledge) -> None:
+    fresh = Engine(knowledge)
+    for question in (
+        "焊工技师补贴多少",
+        "焊工考技师能补多少？",
+        "茶艺师可以线上培训吗",
+        "电工技师补多少",
+    ):
+        assert fresh.answer(question).understood
+    assert not fresh.index.sound._ready  # the pinyin table was never read
+    fresh.answer("家正服务员技师")
+    assert fresh.index.sound._ready
