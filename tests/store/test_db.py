@@ -60,12 +60,36 @@ def test_migrations_match_the_models(database_url: str) -> None:
 
 
 def test_chat_ids_are_64_bit(database_url: str) -> None:
-    engine = db.make_engine(database_url)
-    db.upgrade(engine)
-    columns = {c["name"]: c for c in inspect(engine).get_columns("subscription")}
-    if engine.dialect.name == "postgresql":
-        assert str(columns["chat_id"]["type"]) == "BIGINT"
-    engine.dispose()
+    """Telegram ids pass 2**31 (supergroups are -100…, newer users ≥ 5·10⁹): each id stored
+    comes back unchanged, and on PostgreSQL every id column is BIGINT."""
+    from datetime import timedelta
+
+    from bot.store.state import Store
+
+    supergroup, person, update_id = -1_001_234_567_890, 7_000_000_123, 2**40
+    assert min(-supergroup, person, update_id) > 2**31
+    store = Store(database_url)
+    store.subscribe(supergroup, "supergroup")
+    store.save_context(supergroup, person, {"subjects": ["焊工"]})
+    store.queue_notice("明天截止报名")
+    assert store.mark_update_processed(update_id) and not store.mark_update_processed(update_id)
+    subscription = store.subscription(supergroup)
+    assert subscription is not None and subscription.chat_id == supergroup
+    assert store.get_context(supergroup, person) == {"subjects": ["焊工"]}
+    claimed = store.claim_outbox("worker", 10, timedelta(seconds=30))
+    assert [message.chat_id for message in claimed] == [supergroup]
+    if store.engine.dialect.name == "postgresql":
+        inspector = inspect(store.engine)
+        for table, column in [
+            ("subscription", "chat_id"),
+            ("outbox", "chat_id"),
+            ("conversation", "chat_id"),
+            ("conversation", "user_id"),
+            ("processed_update", "update_id"),
+        ]:
+            types = {c["name"]: str(c["type"]) for c in inspector.get_columns(table)}
+            assert types[column] == "BIGINT", (table, column)
+    store.close()
 
 
 def test_0003_gives_each_person_a_conversation_and_keeps_the_old_contexts(

@@ -43,7 +43,11 @@ async def test_quick_lookup_commands(harness: Harness) -> None:
     assert "3850" in (await harness.ask(PRIVATE, "/calc 焊工 技师")).text
     assert "焊工" in (await harness.ask(PRIVATE, "/code 6-18-02-04")).text
     assert "40%" in (await harness.ask(PRIVATE, "/online 电工")).text
-    assert "创业" in (await harness.ask(PRIVATE, "/cy")).text
+    # /cy asks the engine for 创业培训: its programmes and their codes come from 附件5 alone
+    entrepreneurship = (await harness.ask(PRIVATE, "/cy")).text
+    assert (
+        "SYB" in entrepreneurship and "JCB" in entrepreneurship and "1000 元" in entrepreneurship
+    )
     assert html.escape(texts.USAGE["calc"]) == (await harness.ask(PRIVATE, "/calc")).text
 
 
