@@ -68,7 +68,7 @@ def ask(engine: Engine):
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database (no tables) on each backend; tests/bot overrides it with SQLite only."""
+    """An empty database (no tables) on each backend."""
     from tests.store.databases import temporary_database
 
     with temporary_database(request.param, str(tmp_path)) as url:

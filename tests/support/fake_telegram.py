@@ -155,8 +155,8 @@ def telegram_html_error(text: str) -> str | None:
 
     >>> telegram_html_error("<b>焊工</b> &amp; 电工") is None
     True
-    >>> telegram_html_error("<script>x</script>")
-    "Bad Request: can't parse entities: unsupported start tag \\"script\\" at byte offset 0"
+    >>> print(telegram_html_error("<script>x</script>"))
+    Bad Request: can't parse entities: unsupported start tag "script" at byte offset 0
     """
     stack: list[str] = []
     plain: list[str] = []
