@@ -17,21 +17,23 @@ def classify(ent: Entities, lexicon: Lexicon) -> list[str]:
     for _, _, _, intent in sorted(lexicon.keyword_spans(ent.rest)):
         if intent not in intents:
             intents.append(intent)
-    present = set(intents)
+    flags = set()
     if refers_back(ent.text, lexicon):
-        present.add("@ref")
+        flags.add("@ref")
     if ent.targets or ent.ambiguous:
-        present.add("@entry")
+        flags.add("@entry")
     if ent.minutes:
-        present.add("@minutes")
+        flags.add("@minutes")
     if ent.used_claims is not None or ent.asked_count is not None:
-        present.add("@count")
+        flags.add("@count")
     if ent.level_marks:
-        present.add("@level")
-    for rule in lexicon.intent_rules:
+        flags.add("@level")
+    for rule in lexicon.intent_rules:  # in order; each sees what the ones before it left
+        present = set(intents) | flags
         if rule.when <= present and not rule.unless & present:
             if rule.drop in intents:
                 intents.remove(rule.drop)
+            flags.discard(rule.drop)
             if rule.add and rule.add not in intents:
                 # where what made it was asked: 培训补贴和鉴定费 → the subsidy before the appraisal
                 at = [intents.index(i) + 1 for i in rule.when if i in intents]

@@ -32,6 +32,7 @@ class Conversation:
     pending_level: str | None = None
     listed: list[str] = field(default_factory=list)  # entries of the last list (上面第三个)
     mentioned: list[str] = field(default_factory=list)  # entries named so far, oldest first
+    list_part: int | None = None  # the attachment last counted in (附件3第104项 → 第105呢)
     year: str | None = None  # the policy year the conversation is about, if not the newest
 
     def to_dict(self) -> dict[str, Any]:
@@ -76,6 +77,8 @@ class Conversation:
         conv.pending_level = _level(raw.get("pending_level"))
         conv.listed = _keys(raw.get("listed"), MAX_LISTED)
         conv.mentioned = _keys(raw.get("mentioned"), MAX_SUBJECTS)
+        part = raw.get("list_part")
+        conv.list_part = part if isinstance(part, int) and part in (2, 3) else None
         year = raw.get("year")
         conv.year = year if isinstance(year, str) and year.isdigit() and len(year) == 4 else None
         return conv

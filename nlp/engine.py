@@ -87,6 +87,8 @@ class Engine:
         self.kit = Kit(self.k, self.lexicon, self.index, self.a, load_smalltalk())
         self.examples = list(EXAMPLES)
         self.english = english.load()
+        # Latin words English must not drop: names (ps, cad, iyb) and programme codes (jccm)
+        self._latin = self.index.latin_terms | {c.casefold() for c in self.a.programmes}
 
     def warm_up(self) -> None:
         """Load everything lazy (jieba, OpenCC, the sound table) now, so no user waits."""
@@ -219,7 +221,7 @@ class Engine:
 
     def _read(self, text: object) -> str:
         """Normalise the message and put any English we know into Chinese."""
-        return self.english.translate(normalise(text), keep=self.index.latin_terms)
+        return self.english.translate(normalise(text), keep=self._latin)
 
     @staticmethod
     def _expired(conv: Conversation) -> Reply:

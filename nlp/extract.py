@@ -20,6 +20,7 @@ from nlp.terms import NAME, NOT_LISTED, SOUND, Hit, TermIndex
 
 _NUM = r"[0-9一二两三四五六七八九十百]{1,4}"
 _ORDINAL = re.compile(rf"第\s*({_NUM})\s*[个项号条位]?|序号\s*([0-9]{{1,3}})")
+_FORMER, _LATTER = re.compile(r"前一个|前者|前面那个"), re.compile(r"后一个|后者|后面那个")
 _LIST_REF = re.compile(
     rf"附件\s*([1-5一二三四五])\s*(?:的|里|中|里面)?\s*"
     rf"(?:第\s*({_NUM})(?![0-9十百])\s*[个项号条]?|({_NUM})\s*[项号])(?!\s*(?:到|至|-|~))"
@@ -175,6 +176,10 @@ def extract(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex)
     m = _CERTIFICATES.search(masked)
     if m and ent.asked_count is None:
         ent.asked_count = cn_number(m.group(1).replace("俩", "两"))  # 同一年考两个证
+    if ent.ordinal is None and _FORMER.search(masked):
+        ent.ordinal = 1  # 前一个: the first of what was named
+    elif ent.ordinal is None and _LATTER.search(masked):
+        ent.ordinal = -1  # 后一个: the last
     m = _TOTAL_HOURS.search(masked)
     if m:
         ent.total_hours = int(next(g for g in m.groups() if g))

@@ -13,6 +13,8 @@ _CONTROL = re.compile(
 )
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
 _SPACES = re.compile(r"\s+")
+_FINANCIAL = str.maketrans("壹贰叁肆伍陆柒捌玖", "一二三四五六七八九")  # 叁级 is 三级
+_CN_YEAR = re.compile(r"([〇零一二三四五六七八九]{4})(?=年)")  # 二〇二三年 is 2023年
 _UNIT_GAP = re.compile(r"(?<=[0-9一二三四五])\s+(?=级)")  # 焊工 2 级 → 焊工 2级
 
 
@@ -38,6 +40,8 @@ def normalise(text: object) -> str:
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates
     if _has_cjk(text):
         text = str(_t2s().convert(text))
+    text = text.translate(_FINANCIAL)
+    text = _CN_YEAR.sub(lambda m: "".join(str(_CN_DIGITS[ch]) for ch in m.group(1)), text)
     text = _SPACES.sub(" ", text).strip()
     return _UNIT_GAP.sub("", text)[:MAX_CHARS]
 

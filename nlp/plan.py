@@ -94,6 +94,9 @@ def navigate(kit: Kit, turn: Turn) -> Reply | None:
         return None
     text = q.text
     sel = listing.selection(text, q.category, kit.lexicon)
+    named_part = listing.names_a_part(text, kit.lexicon) or q.category is not None
+    if q.list_ref is None and q.ordinal and ctx.list_part and not named_part:
+        q.list_ref = (ctx.list_part, q.ordinal)  # 附件3第104是什么 → 第105呢
     if q.list_ref is not None:
         attachment, number = q.list_ref
         sel = replace(sel, shortage=attachment == 3)
@@ -104,7 +107,7 @@ def navigate(kit: Kit, turn: Turn) -> Reply | None:
             return Reply([block], understood=False, conversation=ctx)
         q.targets.append(entry.key)
         return None
-    if not (listing.names_a_part(text, kit.lexicon) or q.category is not None):
+    if not named_part:
         return None
     if len(q.categories) == 2 and _DIFFERENCE_WORDS.search(text):
         by_level = q.level is not None and sel.kind == "qualification"

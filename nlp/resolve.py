@@ -90,10 +90,14 @@ def settle(kit: Kit, turn: Turn) -> None:
             q.targets.extend(k for k in keys if k not in q.targets)
         else:
             turn.asks.append((term, keys))
+    q.targets.sort(key=lambda k: q.target_pos.get(k, 0))  # in the order the message names them
 
 
 def ask_first(kit: Kit, turn: Turn) -> Reply | None:
     """Nothing else to answer: ask which entry was meant."""
+    if {"appraisal", "claims", "uncovered"} & set(turn.policy) and not turn.topics:
+        turn.asks = []  # 领过两次了，这次钳工培训还能申请吗: the count is the question
+        return None
     if turn.asks and not turn.q.targets:
         term, keys = turn.asks[0]
         return ask_which(kit, term, keys, turn.q, turn.conv)
@@ -117,6 +121,10 @@ def unfound(kit: Kit, turn: Turn) -> Reply | None:
     if q.targets or q.unknown_codes or (q.city and wants_local(q)):
         return None
     topics, policy = turn.topics, turn.policy
+    if policy == ["categories"] and not q.categories and ctx.subjects and not topics:
+        q.targets = list(ctx.subjects)  # 6-18-01-12 → 是哪类: that entry's category
+        q.follow_up = True
+        return None
     needs_target = not [p for p in policy if p not in KIND_WORDS]
     content = kit.index.content_words(q.text_rest) if needs_target and q.text_rest else []
     phrase = "".join(content)
@@ -184,6 +192,11 @@ def clauses_about(kit: Kit, words: list[str]) -> list[str]:
 def fuzzy(kit: Kit, words: list[str], *, occupation: bool = True) -> tuple[str, str] | Reply:
     """The character-fuzzy tier: the closest entry when it is clearly a typo, else 未找到."""
     phrase = "".join(words)
+    for stretch in _stretches(words):  # 茶叶加工 begins one name only: 茶叶加工工
+        keys = tuple(kit.index.prefixes.get(stretch, ()))
+        shortest = kit.index.shortest.get(stretch, 99)
+        if len(keys) == 1 and len(stretch) >= 4 and len(stretch) * 4 >= shortest * 3:
+            return keys[0], f"目录中没有「{stretch}」，按「{kit.a.label(keys[0])}」回答"
     if not occupation:
         return not_found(kit, phrase, kit.index.fuzzy(phrase), occupation=False)
     fixed = phrase[:-1] + kit.lexicon.typo_suffixes.get(phrase[-1:], phrase[-1:])
@@ -209,6 +222,12 @@ def fuzzy(kit: Kit, words: list[str], *, occupation: bool = True) -> tuple[str, 
         if word != phrase and len(word) >= 2:
             best += kit.index.fuzzy(word)
     return not_found(kit, phrase, best)
+
+
+def _stretches(words: list[str]) -> list[str]:
+    """Every run of whole words, longest first."""
+    runs = {"".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1)}
+    return sorted(runs, key=len, reverse=True)
 
 
 def _job_stretches(words: list[str]) -> list[str]:

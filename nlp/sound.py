@@ -139,8 +139,8 @@ class SoundIndex:
                 written = text[i : i + length]
                 if not found or written in found or not all(sound[i : i + length]):
                     continue
-                if length == 2 and not written.endswith(_JOB_END):
-                    continue
+                if length == 2 and not any(t.endswith(_JOB_END) for t in found):
+                    continue  # two characters only for a job title: 电公, 焊公 → 电工, 焊工
                 term = min(found, key=lambda t: _differences(t, written))
                 keys = tuple(dict.fromkeys(k for ks in found.values() for k in ks))
                 hits.append(SoundHit(i, i + length, written, term, keys))

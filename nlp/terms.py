@@ -113,7 +113,12 @@ class TermIndex:
         )
         self.latin_terms = {t for t in self.terms if re.fullmatch(r"[0-9a-z+]+", t)}
         # beginnings and endings of longer terms: 服务员 ends 家政服务员, 电商 begins 电商直播
-        self.prefixes = {t[:i] for t in self.terms for i in range(2, len(t))}
+        self.prefixes: dict[str, set[str]] = {}  # the keys of the terms each prefix begins
+        self.shortest: dict[str, int] = {}  # the shortest such term's length
+        for term, (keys, _) in self.terms.items():
+            for i in range(2, len(term)):
+                self.prefixes.setdefault(term[:i], set()).update(keys)
+                self.shortest[term[:i]] = min(self.shortest.get(term[:i], 99), len(term))
         self.suffixes = {t[i:] for t in self.terms for i in range(1, len(t) - 1)}
         self.lengths = sorted({len(t) for t in self.terms}, reverse=True)
         self.names = list(self.terms)

@@ -17,8 +17,10 @@ from nlp.resolve import wants_local, with_choices
 from nlp.understand import TARGET_INTENTS, Query
 
 _PLURAL = re.compile(r"俩|两个|两者|它们|他们|她们|上面两|前面两|这两|那两")
+_WHICH = re.compile(r"哪个|哪些|哪一个|哪几个|谁")
 _SINGULAR = re.compile(r"它|该工种|这个工种|这个证|这个职业|这个专项")
 _ABOUT_IT = {"categories", "marks", "special", "certificate"}  # asked of an entry too
+BY_LEVEL = ("appraisal",)  # policy answers that differ by level: a level alone follows them
 ORDER_WORDS = re.compile(r"先|再|然后|之后|以后|后来|后参加|参加过|上过|学过|读过|之前|已经")
 
 
@@ -37,8 +39,12 @@ def refer_back(kit: Kit, turn: Turn) -> None:
     if q.targets or q.ambiguous:
         return
     if q.ordinal is None:
+        named = ctx.subjects if len(ctx.subjects) >= 2 else ctx.mentioned[-2:]
+        where = "附件" in q.text or "目录" in q.text or bool(q.categories)
         if _PLURAL.search(q.text) and len(ctx.mentioned) >= 2:  # 这俩哪个补得多
             q.targets = ctx.mentioned[-2:]
+        elif _WHICH.search(q.text) and len(named) >= 2 and not where:
+            q.targets = list(named)  # 收银员和保安员 → 哪个是紧缺工种: which of them
         elif (
             _SINGULAR.search(q.text) and ctx.subjects and (turn.topics or _ABOUT_IT & {*q.intents})
         ):
@@ -50,8 +56,8 @@ def refer_back(kit: Kit, turn: Turn) -> None:
         return
     offered = ctx.listed or (ctx.mentioned if len(ctx.mentioned) > 1 else [])
     elsewhere = "附件" in q.text or "目录" in q.text or q.category is not None or q.city
-    if offered and not elsewhere and 1 <= q.ordinal <= len(offered):
-        q.targets.append(offered[q.ordinal - 1])
+    if offered and not elsewhere and (1 <= q.ordinal <= len(offered) or q.ordinal == -1):
+        q.targets.append(offered[q.ordinal - 1 if q.ordinal > 0 else -1])
         q.level = q.level or ctx.level
         q.follow_up = True
 
@@ -64,8 +70,9 @@ def continue_topics(kit: Kit, turn: Turn) -> None:
     if ctx.local_city and not q.targets and (q.city or q.ordinal) and not q.intents:
         q.city = q.city or ctx.local_city  # 徐州第一个个性化项目编码 → 盐城呢 / 第二个呢
         q.intents.append("code")
-    if not q.targets and not q.intents and q.level and ctx.policy:
-        q.intents = list(ctx.policy)  # 高级技师鉴定补贴多少 → 那中级呢
+    by_level = [p for p in ctx.policy if p in BY_LEVEL]
+    if not q.targets and not q.intents and q.level and by_level:
+        q.intents = by_level  # 高级技师鉴定补贴多少 → 那中级呢
     if "appraisal" in q.intents and not q.level_marks and ctx.level and _follows_on(kit, q):
         q.level = ctx.level  # 保洁员四级补贴多少 → 那鉴定补多少: at the level asked before
 
@@ -110,6 +117,7 @@ def remember(kit: Kit, turn: Turn) -> Conversation:
         policy=[] if q.targets else policy,
         taken=_taken(kit, q) or q.taken,
         local_city=q.city if q.city and wants_local(q) else None,
+        list_part=q.list_ref[0] if q.list_ref else ctx.list_part,
     )
     if turn.asks:
         conv = with_choices(conv, turn.asks[0][0], turn.asks[0][1], q)

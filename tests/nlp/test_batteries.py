@@ -46,6 +46,10 @@ KNOWN_MISSES = {
     "stranger_round2:R2-115": "two items by number in one message",
     "stranger_round2:R2-118": "a list filtered by words of the names (设计师)",
     "stranger_round2:R2-119": "shortage uplift by category without an entry",
+    "stranger_round3:R3-087": "after an hours question, a new entry with a level keeps asking hours",
+    "stranger_round3:R3-122": "还有一次 is not read as a claim already made",
+    "stranger_round3:R3-133": "class hours are not converted back into minutes",
+    "stranger_round3:R3-200": "no yes/no comparison of two entries' figures",
 }
 
 

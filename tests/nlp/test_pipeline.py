@@ -255,3 +255,29 @@ def test_exact_questions_never_load_the_sound_tier(knowledge: Knowledge) -> None
     assert not fresh.index.sound._ready  # the pinyin table was never read
     fresh.answer("家正服务员技师")
     assert fresh.index.sound._ready
+
+
+@pytest.mark.parametrize(
+    "turns,expect,forbid",
+    [
+        (["焊公 高级技师 多少钱"], "4730", None),  # two characters, a job title by sound
+        (["我问下 那个 茶叶加工 四级 补贴"], "1200", None),  # the beginning of one name only
+        (["俺是木匠 叁级 补贴好多"], "2000", None),  # 叁 is 三
+        (["二〇二三年十二月报的班 按新的还是老的算"], "2023", "3850"),
+        (["C类 高技 基准"], "3000", None),
+        (["收银员和保安员 哪个是紧缺工种", "前一个 技师 补多少"], "2200", "2500"),
+        (
+            ["家政服务员、养老护理员、美甲师 三级各补多少", "哪个是紧缺", "刚才第二个的编码"],
+            "4-10-01-05",
+            None,
+        ),
+        (["附件3第104是什么", "它二级多少", "第105呢"], "3850", None),
+        (["6-18-01-12", "是哪类", "这个二级"], "3850", None),
+        (["今年才领过两次培训补贴，这次的钳工培训补贴还能申请吗"], "还可以领", "请选择"),
+        (["what is JCCM"], "JCCM", "未找到"),
+    ],
+)
+def test_third_stranger_battery_classes(ask, turns, expect, forbid) -> None:
+    answer = ask(*turns)
+    assert expect in answer
+    assert forbid is None or forbid not in answer
