@@ -1,16 +1,13 @@
-"""The answer as a structured object, rendered at the edge (plain text for the CLI, HTML for
-Telegram).
+"""The answer as a structured object: what the engine hands to a channel, which renders it
+(:mod:`bot.render`: plain text for the console and JSON lines, HTML for Telegram).
 
 Every user-visible answer is a :class:`Reply`: blocks of short Chinese lines, each block with the
-source it cites (附件1, 通知第一条 …), optional choices (disambiguation / "which level?"
-buttons) and
-the follow-up context to keep for the chat.  Nothing here knows about Telegram; ``bot/`` turns
-choices into inline keyboards and ``html()`` into a message.
+source it cites (附件1, 通知第一条 …) and the figure it gives, optional choices (disambiguation /
+"which level?" buttons) and the conversation after it.  Nothing here renders or knows a channel.
 """
 
 from __future__ import annotations
 
-import html as _html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,29 +45,6 @@ class Reply:
     def context(self) -> dict[str, Any]:
         """The conversation after this reply, serialised for storage."""
         return self.conversation.to_dict()
-
-    def text(self, *, with_choices: bool = True) -> str:
-        """Render as plain text (CLI, batch protocol, evaluation)."""
-        parts = []
-        for block in self.blocks:
-            lines = [block.headline, *block.lines]
-            if block.source:
-                lines.append(f"来源：{block.source}")
-            parts.append("\n".join(lines))
-        if self.choices and with_choices:
-            parts.append("可选：" + " / ".join(c.label for c in self.choices))
-        return "\n\n".join(parts)
-
-    def html(self) -> str:
-        """Render as Telegram HTML; every piece of text is escaped."""
-        esc = _html.escape
-        parts = []
-        for block in self.blocks:
-            lines = [f"<b>{esc(block.headline)}</b>", *(esc(line) for line in block.lines)]
-            if block.source:
-                lines.append(f"<i>来源：{esc(block.source)}</i>")
-            parts.append("\n".join(lines))
-        return "\n\n".join(parts)
 
     @property
     def headline(self) -> str:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from bot.render import as_text
 from knowledge.catalogue import Knowledge, load
 from nlp.engine import Engine
 
@@ -60,7 +61,7 @@ def ask(engine: Engine):
         for message in messages:
             reply = engine.answer(message, context)
             context = reply.context
-            text = reply.text()
+            text = as_text(reply)
         return text
 
     return _ask

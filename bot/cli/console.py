@@ -7,6 +7,8 @@ import csv
 import json
 from typing import IO, Any
 
+from bot.render import as_text
+
 MAX_LINE = 1 << 20  # a batch line longer than this is refused, not parsed
 
 
@@ -14,7 +16,7 @@ def ask_once(question: str, out: IO[str]) -> int:
     """Print the answer to one question."""
     from nlp.engine import get_engine
 
-    out.write(get_engine().answer(question).text() + "\n")
+    out.write(as_text(get_engine().answer(question)) + "\n")
     return 0
 
 
@@ -42,7 +44,7 @@ def ask_jsonl(inp: IO[str], out: IO[str]) -> int:
         reply = engine.answer(msg["text"], contexts.get(chat))
         contexts[chat] = reply.context
         record = {
-            "answer": reply.text(),
+            "answer": as_text(reply),
             "understood": reply.understood,
             "choices": [c.label for c in reply.choices],
         }
@@ -79,7 +81,7 @@ def chat(inp: IO[str], out: IO[str]) -> int:
             reply = engine.answer(text, context)
         context = reply.context
         choices = reply.choices
-        out.write(reply.text(with_choices=False) + "\n")  # the numbered list follows
+        out.write(as_text(reply, with_choices=False) + "\n")  # the numbered list follows
         if choices:
             out.write("  ".join(f"[{i}] {c.label}" for i, c in enumerate(choices, 1)) + "\n")
         out.write("\n")

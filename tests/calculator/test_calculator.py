@@ -1,4 +1,3 @@
-import doctest
 from decimal import Decimal
 
 import pytest
@@ -99,15 +98,6 @@ def test_rates_are_arguments_next_years_figures_need_no_code():
 def test_bad_rates_are_errors(call):
     with pytest.raises(CalculatorError):
         call()
-
-
-@pytest.mark.parametrize(
-    "module",
-    [calculator.codes, calculator.entrepreneurship, calculator.hours, calculator.subsidy],
-)
-def test_doctests(module):
-    result = doctest.testmod(module)
-    assert result.attempted and not result.failed
 
 
 def test_remaining_claims():

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from knowledge.catalogue import Knowledge, load
+from knowledge.catalogue import DATA_DIR, Knowledge, load
 
 SEED = (
     Path(__file__).resolve().parents[3]
@@ -33,3 +34,10 @@ def read_seed(path: Path = SEED) -> str:
 def seed_text() -> str:
     """The notice (development and CI only): every golden check against it skips without it."""
     return read_seed()
+
+
+@pytest.fixture()
+def data_copy(tmp_path):
+    folder = tmp_path / "2024"
+    shutil.copytree(DATA_DIR / "2024", folder)
+    return folder

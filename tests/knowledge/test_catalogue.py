@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import doctest
 import importlib.util
 import re
 import shutil
@@ -186,13 +185,6 @@ def test_data_files_regenerate_identically_from_the_notice(tmp_path, seed_text, 
     extractor.main(str(seed))
     for name in ("catalogue.csv", "shortage.csv", "transition.csv"):
         assert (tmp_path / name).read_bytes() == (DATA_DIR / "2024" / name).read_bytes(), name
-
-
-@pytest.fixture()
-def data_copy(tmp_path):
-    folder = tmp_path / "2024"
-    shutil.copytree(DATA_DIR / "2024", folder)
-    return folder
 
 
 def test_copy_loads(data_copy):
@@ -476,9 +468,3 @@ def test_no_year_or_notice_string_in_code():
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 if id(node) not in docstrings:
                     assert not bad.search(node.value), (source.name, node.value)
-
-
-@pytest.mark.parametrize("module", [catalogue, policies])
-def test_doctests(module):
-    result = doctest.testmod(module)
-    assert result.attempted and not result.failed

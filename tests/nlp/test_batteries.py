@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.render import as_text
 from nlp.conversation import Conversation
 from nlp.engine import Engine
 
@@ -81,7 +82,7 @@ def answer_of(engine: Engine, case: dict) -> str:
     for message in case.get("turns") or [case["q"]]:
         reply = engine.answer(message, conversation)
         conversation = reply.conversation
-        text = reply.text()
+        text = as_text(reply)
     return _normalise(text)
 
 

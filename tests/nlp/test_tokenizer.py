@@ -40,17 +40,6 @@ QUESTIONS = [
 WORDS = ("补贴", "多少", "宇航员", "拍卖师", "会计证", "退役军人", "焊工", "退役军", "焊x")
 
 
-@pytest.fixture(scope="module")
-def index(engine: Engine) -> TermIndex:
-    return engine.index
-
-
-@pytest.fixture(scope="module")
-def full(index: TermIndex) -> Any:
-    """The reference: jieba loading its whole dictionary, with the same user words."""
-    return index.build_tokenizer(full=True)
-
-
 def test_catalogue_terms_and_lexicon_words_are_one_token(index: TermIndex) -> None:
     words = [
         *index.terms,
@@ -102,16 +91,6 @@ def test_pkg_resources_is_not_left_blocked(index: TermIndex) -> None:
 
 
 # ----- the sorted file, on a small dictionary ----------------------------------------------------
-SMALL = "补贴 300 n\n补 50 v\n焊工 20 n\n焊工技师 8\n贴 3 v\n补贴 400 n\nAT&T 3 nz\n"
-
-
-@pytest.fixture
-def small(tmp_path: Path) -> Path:
-    path = tmp_path / "dict.txt"
-    path.write_text(SMALL, encoding="utf-8")
-    return path
-
-
 def test_sorted_dictionary_answers_as_jiebas_table(small: Path) -> None:
     words = SortedDictionary(SortedDictionary.build(small), small)
     assert words.total == 300 + 50 + 20 + 8 + 3 + 400 + 3  # every line, as jieba counts
@@ -140,7 +119,9 @@ def test_sorted_file_is_made_once_and_reused(small: Path, tmp_path: Path) -> Non
     made.write_bytes(made.read_bytes()[:-1])  # cut short: made again
     again = terms._sorted_dictionary.__wrapped__(small, cache)
     assert again.data == first.data and made.read_bytes() == first.data
-    small.write_text(SMALL + "焊 7\n", encoding="utf-8")  # another dictionary: another file
+    small.write_text(
+        small.read_text(encoding="utf-8") + "焊 7\n", encoding="utf-8"
+    )  # another file
     changed = terms._sorted_dictionary.__wrapped__(small, cache)
     assert changed.find("焊") == 7 and len(list(cache.iterdir())) == 2
 

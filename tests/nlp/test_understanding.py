@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.render import as_html, as_text
 from nlp.normalise import MAX_CHARS, cn_number, normalise
 
 
@@ -83,8 +84,8 @@ def test_codes_in_every_form(ask, question, expect):
 
 def test_codes_are_exact_not_fuzzy(engine):
     reply = engine.answer("6-18-02-99补贴多少")
-    assert "未找到编码 6-18-02-99" in reply.text()
-    assert "焊工" not in reply.text()
+    assert "未找到编码 6-18-02-99" in as_text(reply)
+    assert "焊工" not in as_text(reply)
 
 
 def test_seven_digit_code_that_is_both_current_and_legacy(ask):
@@ -118,7 +119,7 @@ def test_typo_answers_saying_what_it_assumed(ask):
 def test_unknown_occupation_is_honest_with_closest_entries(engine):
     reply = engine.answer("宇航员补贴多少")
     assert not reply.understood
-    assert "未找到「宇航员」" in reply.text()
+    assert "未找到「宇航员」" in as_text(reply)
     assert not any(ch.isdigit() for ch in reply.blocks[0].headline)
 
 
@@ -157,27 +158,27 @@ def test_ambiguous_name_asks_with_choices_when_answers_differ(engine):
     assert labels == ["装配钳工", "机修钳工", "工具钳工"]
     assert all(len(c.payload.encode()) <= 64 for c in reply.choices)
     picked = engine.choose(reply.choices[2].payload, reply.context)
-    assert "工具钳工 技师（二级）：3500" in picked.text()  # not in 附件3: no uplift
+    assert "工具钳工 技师（二级）：3500" in as_text(picked)  # not in 附件3: no uplift
     picked = engine.choose(reply.choices[0].payload, reply.context)
-    assert "装配钳工 技师（二级）：3850" in picked.text()
+    assert "装配钳工 技师（二级）：3850" in as_text(picked)
 
 
 def test_same_answer_for_every_candidate_answers_directly(engine):
     reply = engine.answer("家政服务员技师补贴")
     assert not reply.choices
-    assert "2750" in reply.text()
+    assert "2750" in as_text(reply)
     # an exactly named occupation: no "对应2个条目" noise
-    assert "条目" not in reply.text()
+    assert "条目" not in as_text(reply)
     # a name covering several entries with one answer says so once (厨师 → 中式/西式烹调师 …)
-    text = engine.answer("厨师技师补贴").text()
+    text = as_text(engine.answer("厨师技师补贴"))
     assert not engine.answer("厨师技师补贴").choices and "都适用" in text
 
 
 def test_level_buttons_narrow_the_answer(engine):
     reply = engine.answer("缝纫工补贴标准")
-    assert "3850" in reply.text() and "2750" in reply.text()
+    assert "3850" in as_text(reply) and "2750" in as_text(reply)
     level = next(c for c in reply.choices if c.label == "技师")
-    assert "缝纫工 技师（二级）：2750" in engine.choose(level.payload, reply.context).text()
+    assert "缝纫工 技师（二级）：2750" in as_text(engine.choose(level.payload, reply.context))
 
 
 @pytest.mark.parametrize(
@@ -196,7 +197,7 @@ def test_level_buttons_narrow_the_answer(engine):
 )
 def test_forged_button_payloads_are_refused_politely(engine, payload):
     reply = engine.choose(payload, {"targets": ["q1"]})
-    assert not reply.understood and "失效" in reply.text()
+    assert not reply.understood and "失效" in as_text(reply)
 
 
 @pytest.mark.parametrize(
@@ -211,7 +212,7 @@ def test_forged_button_payloads_are_refused_politely(engine, payload):
     ],
 )
 def test_tampered_context_is_ignored(engine, context):
-    assert "3850" in engine.answer("焊工技师补贴", context).text()
+    assert "3850" in as_text(engine.answer("焊工技师补贴", context))
 
 
 @pytest.mark.parametrize(
@@ -238,7 +239,7 @@ def test_tampered_context_is_ignored(engine, context):
 )
 def test_policy_questions_cite_the_notice(engine, question, expect):
     reply = engine.answer(question)
-    assert expect in reply.text()
+    assert expect in as_text(reply)
     assert any(b.source for b in reply.blocks)
 
 
@@ -293,10 +294,10 @@ def test_bad_input_never_crashes(engine, text, understood):
     reply = engine.answer(text)
     assert reply.understood is understood
     assert reply.blocks and reply.blocks[0].headline  # always a clear answer
-    assert len(reply.text()) < 4000  # a bounded reply, whatever came in
-    assert "<b>&amp;" not in reply.html() and "<script" not in reply.html()
+    assert len(as_text(reply)) < 4000  # a bounded reply, whatever came in
+    assert "<b>&amp;" not in as_html(reply) and "<script" not in as_html(reply)
     if understood:
-        assert "焊工" in reply.text()
+        assert "焊工" in as_text(reply)
 
 
 def test_over_long_text_is_cut_before_parsing():
@@ -311,7 +312,7 @@ def test_normalise():
 
 def test_markup_is_escaped_in_html(engine):
     reply = engine.answer("<b>焊工</b>&<script>技师")
-    assert "<script>" not in reply.html()
+    assert "<script>" not in as_html(reply)
 
 
 def test_inline_cards(engine):
@@ -373,7 +374,7 @@ def test_every_certificate_cell_of_attachment1_through_the_engine(engine, knowle
             uplifted = shortage and level in ("L1", "L2")
             expected = base * 110 // 100 if uplifted else base
             assert reply.blocks[0].headline == f"{entry.name} {level_word}：{expected} 元/人"
-            text = reply.text()
+            text = as_text(reply)
             assert (f"上浮 10% → {expected} 元" in text) is uplifted
             assert (
                 (f"最低课时：{hours}" in text) if hours else ("未列出合格等级的最低课时" in text)
@@ -428,10 +429,10 @@ def test_each_occupation_keeps_its_own_level(ask, question, expect):
 
 def test_a_second_ambiguous_name_is_asked_about_not_dropped(engine):
     reply = engine.answer("焊工和钳工技师补贴多少")
-    assert "焊工 技师（二级）：3850" in reply.text()
-    assert "「钳工」对应目录中多个条目" in reply.text()
+    assert "焊工 技师（二级）：3850" in as_text(reply)
+    assert "「钳工」对应目录中多个条目" in as_text(reply)
     assert [c.label for c in reply.choices] == ["装配钳工", "机修钳工", "工具钳工"]
-    assert "装配钳工 技师（二级）：3850" in engine.answer("1", reply.context).text()
+    assert "装配钳工 技师（二级）：3850" in as_text(engine.answer("1", reply.context))
 
 
 @pytest.mark.parametrize(
@@ -660,8 +661,8 @@ def test_fourth_held_out_style_battery(ask, question, expect):
 def test_what_the_notice_does_not_say_is_said_and_not_guessed(engine, question):
     reply = engine.answer(question)
     assert reply.blocks[0].headline == "通知没有规定这一点"
-    assert "人力资源社会保障部门" in reply.text()
-    assert "元/人" not in reply.text()
+    assert "人力资源社会保障部门" in as_text(reply)
+    assert "元/人" not in as_text(reply)
 
 
 @pytest.mark.parametrize(

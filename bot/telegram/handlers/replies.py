@@ -14,6 +14,7 @@ from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.render import as_html
 from bot.telegram import texts
 from bot.telegram.formatting import html_to_plain, split_html, split_plain
 from nlp.reply import Reply
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 def render(reply: Reply) -> str:
     """The reply as Telegram HTML, never empty."""
-    body = reply.html()
+    body = as_html(reply)
     if html_to_plain(body).strip():
         return body
     return html.escape(texts.PICK_ONE if reply.choices else texts.EMPTY_REPLY)
