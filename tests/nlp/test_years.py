@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.render import as_text
 from knowledge.policies import load_all
 from nlp.engine import Engine
@@ -24,24 +26,19 @@ def test_each_year_answers_from_its_own_figures(data_2025: Path) -> None:
     assert "3850" not in unloaded and "3960" not in unloaded and "2023" in unloaded
 
 
-def test_skillbot_data_reaches_the_command_line(data_2025: Path) -> None:
+@pytest.mark.parametrize(
+    "question,figure", [("2025年焊工技师补贴", "3960"), ("2024年焊工技师补贴", "3850")]
+)
+def test_skillbot_data_reaches_the_command_line(
+    data_2025: Path, question: str, figure: str
+) -> None:
     env = {**os.environ, "SKILLBOT_DATA": str(data_2025)}
-    script = "from bot.cli import main; main()"
     out = subprocess.run(
-        [sys.executable, "-c", script, "ask", "2025年焊工技师补贴"],
+        [sys.executable, "-m", "bot.cli", "ask", question],
         capture_output=True,
         text=True,
         env=env,
         timeout=60,
         check=True,
     ).stdout
-    assert "3960" in out
-    out = subprocess.run(
-        [sys.executable, "-c", script, "ask", "2024年焊工技师补贴"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=True,
-    ).stdout
-    assert "3850" in out
+    assert figure in out
