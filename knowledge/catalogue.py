@@ -161,6 +161,11 @@ class Knowledge:
         return str(self.rules["title"])
 
     @property
+    def city(self) -> str:
+        """The city whose notice this is (rules.yaml ``city``), e.g. 淮安."""
+        return str(self.rules["city"])
+
+    @property
     def subject(self) -> str:
         """What the notice is about, for greetings: 淮安市2024年政府补贴性职业技能培训."""
         return str(self.rules["subject"])
@@ -350,7 +355,7 @@ def _check_rules(path: Path, rules: Any, year: str) -> None:
         raise DataError(
             path, "-", "year", f"says {rules.get('year')!r} but the folder is {year!r}"
         )
-    for fld in ("notice", "title", "subject"):
+    for fld in ("notice", "title", "subject", "city"):
         if not isinstance(rules.get(fld), str) or not rules[fld].strip():
             raise DataError(path, "-", fld, "expected a non-empty text")
     attachments = rules.get("attachments")

@@ -328,7 +328,7 @@ class Answers:
             where = (
                 f"{cities[num - 1]}市"
                 if 1 <= num <= len(cities)
-                else "（市级代码超出江苏13个设区市）"
+                else f"（市级代码超出江苏省{len(cities)}个设区市）"
             )
             return Block(f"{key}：{where}第{s}个地方个性化创业培训项目", [rule], "附件5")
         if city:
@@ -341,9 +341,13 @@ class Answers:
                 said = "、".join(f"{c}{n:02d}" for c, n in stated.items())
                 lines.append(f"附件5只写明{said}，其余按江苏省设区市排列顺序推得")
             return Block(f"{city}市第{s}个地方个性化创业培训项目编码：{code}", lines, "附件5")
+        home = self.k.city
+        example = entrepreneurship_code(
+            cities.index(home) + 1, 1, self.k.entrepreneurship["local_prefix"]
+        )
         return Block(
             "地方个性化创业培训项目编码：JCB+市级代码+序号",
-            [rule, "例如淮安市第1个：JCB08-01"],
+            [rule, f"例如{home}市第1个：{example}"],
             "附件5",
         )
 

@@ -143,7 +143,7 @@ def extract(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex)
         for found in re.finditer(re.escape(place) + "(?:市|省)?", masked):
             if place in knowledge.entrepreneurship["cities"] and ent.city is None:
                 ent.city = place
-            if place != "淮安":
+            if place != knowledge.city:
                 _add(ent.places, place)
             blank(found.start(), found.end())
     m = _CLAIMED.search(masked)

@@ -178,7 +178,7 @@ def outside_scope(kit: Kit, q: Query) -> Block:
             )
         else:
             lines.append(f"本通知是淮安市的标准，不适用于{places}；请咨询当地人力资源社会保障部门")
-    lines.append(f"需要淮安市{year}年的标准，请去掉年份或地名再问一次")
+    lines.append(f"需要{kit.k.city}市{year}年的标准，请去掉年份或地名再问一次")
     return Block("这个问题超出了本通知的范围", lines, "通知末段；通知标题")
 
 
