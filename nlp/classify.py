@@ -20,6 +20,8 @@ def classify(ent: Entities, lexicon: Lexicon) -> list[str]:
     flags = set()
     if refers_back(ent.text, lexicon):
         flags.add("@ref")
+    if any(word in ent.text for word in lexicon.pronouns):
+        flags.add("@it")
     if ent.targets or ent.ambiguous:
         flags.add("@entry")
     if ent.minutes:

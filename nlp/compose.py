@@ -530,16 +530,20 @@ class Answers:
             f"本通知不涉及「{what}」",
             [
                 f"{self.k.rules['notice']}只规定政府补贴性职业技能培训的补贴标准、目录和要求，"
-                f"没有{what}的规定，也不能用这里的培训补贴标准代替",
+                f"没有规定{what}，也不能用这里的培训补贴标准代替",
                 "请咨询当地人力资源社会保障部门（或就业、社保经办机构）",
                 "通知的" + self.k.clause("contacts")["text"],
             ],
             self.k.rules["notice"],
         )
 
-    def class_hour(self, minutes: int | None) -> Block:
+    def class_hour(self, minutes: int | None, total_hours: int | None = None) -> Block:
+        """附件1备注2's class hour; minutes to class hours, or class hours to time."""
         per = int(self.p["minutes_per_class_hour"])
         extra = [f"{minutes} 分钟折合{hrs.class_hours(minutes, per)}个课时"] if minutes else []
+        if total_hours and not minutes:  # 56课时折合多少小时
+            spent = total_hours * per
+            extra.append(f"{total_hours} 课时 × {per} 分钟 = {spent} 分钟，合 {spent / 60:g} 小时")
         return Block(f"每培训{per}分钟为1课时", extra, "附件1备注2")
 
     def marks(self) -> Block:
@@ -548,6 +552,6 @@ class Answers:
         online = self.k.clause("online")["text"]
         return Block(
             f"带“*”的职业（工种）线上培训课时可超过总课时数的{pct}%；不带“*”的原则上不超过{pct}%",
-            [online, c["text"]],
+            [online, c["text"], "标识的其他含义请咨询：" + self.k.clause("contacts")["text"]],
             "通知第四条；附件2",
         )

@@ -20,6 +20,8 @@ from nlp.terms import NAME, NOT_LISTED, SOUND, Hit, TermIndex
 
 _NUM = r"[0-9一二两三四五六七八九十百]{1,4}"
 _ORDINAL = re.compile(rf"第\s*({_NUM})\s*[个项号条位]?|序号\s*([0-9]{{1,3}})")
+_ITEM = re.compile(r"(?<![0-9a-z-])([0-9]{1,3})\s*[号项](?!课)")  # 专项158号
+_HEADCOUNT = re.compile(r"([0-9]{1,4}|[一二两三四五六七八九十]{1,3})\s*(?:名|个人|位|人)")
 _FORMER, _LATTER = re.compile(r"前一个|前者|前面那个"), re.compile(r"后一个|后者|后面那个")
 _LIST_REF = re.compile(
     rf"附件\s*([1-5一二三四五])\s*(?:的|里|中|里面)?\s*"
@@ -28,7 +30,7 @@ _LIST_REF = re.compile(
 _CLAIMED = re.compile(
     r"(?<![0-9])([1-9][0-9]{2,3})\s*(?:元|块)?\s*(?:吗|嘛|么|对吗|对不对|是不是|？|\?)"
 )
-_CATEGORY = re.compile(r"(?<![a-z])([abc])类")
+_CATEGORY = re.compile(r"(?<![a-z])([abc](?:\s*[、,，和与及/]?\s*[abc])*)\s*类")  # A、B、C类
 _CATEGORY_WORDS = {"生产制造类": "A", "生产服务类": "B", "办事人员": "B", "生活服务类": "C"}
 _NEGATED = re.compile(r"不(?:是|考|要|是考|用)?$")
 _STARS = re.compile(r"([一二两三四五1-5])星")
@@ -69,6 +71,7 @@ class Entities:
     categories: list[str] = field(default_factory=list)  # every category named, in order
     ordinal: int | None = None  # 第一个
     list_ref: tuple[int, int] | None = None  # 附件2第100项 → (2, 100)
+    headcounts: list[tuple[int, int]] = field(default_factory=list)  # 3名 → (position, 3)
     total_hours: int | None = None
     minutes: int | None = None
     used_claims: int | None = None  # 已经领了两次
@@ -137,22 +140,24 @@ def extract(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex)
         else:
             ent.ambiguous.append((hit.term, hit.keys))
     ent.years = [int(y) if len(y) == 4 else 2000 + int(y) for y in _YEAR.findall(masked)]
+    home = knowledge.city in masked  # 在南京读完研回淮安了: the question is about 淮安
     for place in [*knowledge.entrepreneurship["cities"], *lexicon.places]:
         if place not in masked:
             continue
         for found in re.finditer(re.escape(place) + "(?:市|省)?", masked):
             if place in knowledge.entrepreneurship["cities"] and ent.city is None:
                 ent.city = place
-            if place != knowledge.city:
+            if place != knowledge.city and not home:
                 _add(ent.places, place)
             blank(found.start(), found.end())
     m = _CLAIMED.search(masked)
     if m:
         ent.claimed_amount = int(m.group(1))
     found_categories = [
-        (m.start(), m.group(1).upper())
+        (m.start() + i, letter.upper())
         for m in _CATEGORY.finditer(masked)
         if not _NEGATED.search(masked[max(0, m.start() - 4) : m.start()])
+        for i, letter in enumerate(re.findall(r"[abc]", m.group(1)))
     ]
     for phrase, category in _CATEGORY_WORDS.items():  # 附件1备注1: 生活服务类 is C
         start = masked.find(phrase)
@@ -176,6 +181,9 @@ def extract(text: str, knowledge: Knowledge, lexicon: Lexicon, index: TermIndex)
     m = _CERTIFICATES.search(masked)
     if m and ent.asked_count is None:
         ent.asked_count = cn_number(m.group(1).replace("俩", "两"))  # 同一年考两个证
+    if ent.ordinal is None and (m := _ITEM.search(masked)) is not None:
+        ent.ordinal = int(m.group(1))  # 专项158号: an item number without 第
+    ent.headcounts = [(m.start(), cn_number(m.group(1)) or 0) for m in _HEADCOUNT.finditer(masked)]
     if ent.ordinal is None and _FORMER.search(masked):
         ent.ordinal = 1  # 前一个: the first of what was named
     elif ent.ordinal is None and _LATTER.search(masked):

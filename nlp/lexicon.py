@@ -14,7 +14,7 @@ import yaml
 from knowledge.catalogue import LEVELS, DataError
 
 # facts about a message that intent rules may test besides its intents
-FLAGS = ("@ref", "@entry", "@minutes", "@count", "@level")
+FLAGS = ("@ref", "@it", "@entry", "@minutes", "@count", "@level")
 PATH = Path(__file__).resolve().parent / "data" / "lexicon.yaml"
 
 
@@ -41,6 +41,7 @@ class Lexicon:
     intent_rules: tuple[IntentRule, ...] = ()
     selectors: tuple[tuple[str, str], ...] = ()  # 专项 → special_ability: parts and filters
     references: tuple[str, ...] = ()
+    pronouns: tuple[str, ...] = ()  # 它, 这个工种: one entry pointed back at
     follow_ons: tuple[str, ...] = ()  # 那, 呢, 也: a message that goes on from the last
     domain_words: tuple[str, ...] = ()  # 培训, 参加, 证: the message is about training
 
@@ -95,6 +96,7 @@ def load(path: Path = PATH) -> Lexicon:
         typo_suffixes={str(k): str(v) for k, v in (raw.get("typo_suffixes") or {}).items()},
         clause_words={str(k): str(v) for k, v in (raw.get("clause_words") or {}).items()},
         references=tuple(str(w) for w in raw.get("references") or ()),
+        pronouns=tuple(str(w) for w in raw.get("pronouns") or ()),
         follow_ons=tuple(str(w) for w in raw.get("follow_ons") or ()),
         domain_words=tuple(str(w) for w in raw.get("domain_words") or ()),
         selectors=tuple(

@@ -9,7 +9,7 @@ knowledge of the policy year.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from knowledge.catalogue import Entry, Knowledge
 from nlp.lexicon import Lexicon
@@ -159,9 +159,12 @@ def count(k: Knowledge, sel: Selection, text: str) -> Block:
     if chosen and _FROM_WHERE.search(text):
         first = chosen[0]
         lines.append(f"从第{first.seq}项开始，第一个是{first.name}（{first.code}）")
-    if sel == Selection(kind=sel.kind) and sel.kind == "qualification":
-        by_cat = {c: sum(1 for e in chosen if e.category == c) for c in "ABC"}
-        lines.append("其中 " + "，".join(f"{c}类 {n} 个" for c, n in by_cat.items()))
+    whole = replace(sel, category=None)  # 一共多少…其中A类多少 / A、B、C类各多少
+    everything = whole.entries(k)
+    by_cat = {c: sum(1 for e in everything if e.category == c) for c in "ABC"}
+    if any(by_cat.values()):
+        split = "，".join(f"{c}类 {n} 个" for c, n in by_cat.items())
+        lines.append(f"{whole.describe()}共 {len(everything)} 个，其中 {split}")
     return Block(f"{sel.describe()}共 {len(chosen)} 个", lines, sel.source)
 
 

@@ -27,6 +27,7 @@ _AGAIN_WORDS = re.compile(
 ALONE = ("appraisal", "claims", "uncovered")
 # policy words that an entry's own answer already covers
 COVERED_BY_ENTRY = (
+    "entrepreneurship",  # SYB的编码: the programme's own answer, not the overview
     "marks",
     "categories",
     "offline",
@@ -114,15 +115,15 @@ def navigate(kit: Kit, turn: Turn) -> Reply | None:
         if by_level or sel.kind == "special_ability":
             block = listing.difference(kit.k, q.categories, q.level, sel.kind)
             return Reply([block], conversation=ctx)
+    if "count" in q.intents or listing.asks_where(text):  # with its A/B/C breakdown
+        return Reply([listing.count(kit.k, sel, text)], conversation=ctx)
     if len(q.categories) >= 2:
         return None  # A类B类C类有啥区别 / 技师A类B类C类分别多少: not a list
-    if q.ordinal is not None and "count" not in q.intents and not listing.asks_part(text):
+    if q.ordinal is not None and not listing.asks_part(text):
         entry = listing.item(kit.k, sel, q.ordinal)
         if entry is not None:
             q.targets.append(entry.key)
         return None
-    if "count" in q.intents or listing.asks_where(text):
-        return Reply([listing.count(kit.k, sel, text)], conversation=ctx)
     if "listing" in q.intents or listing.asks_part(text):
         block, keys = listing.listing(kit.k, sel, text)
         return Reply([block], conversation=replace(ctx, listed=keys, subjects=[]))
@@ -201,13 +202,16 @@ def blocks_for(kit: Kit, turn: Turn) -> list[Block]:
     topics, policy = turn.topics, turn.policy
     alone = bool(set(ALONE) & set(policy)) and not topics
     entry_blocks: list[Block] = []
+    counted: list[tuple[Block, int]] = []  # each figure with how many people it is for
     for key in [] if alone else q.targets[:5]:
         if key in q.code_notes and q.code_notes[key] != "local" and not topics:
             entry_blocks.append(Block(q.code_notes[key], [], "附件4"))
         for intent in topics or ["summary"]:
             levels: list[str | None] = [*q.levels_for(key)] or [None]
             for level in levels:
-                entry_blocks.append(target_block(kit, key, intent, q, level))
+                block = target_block(kit, key, intent, q, level)
+                entry_blocks.append(block)
+                counted.append((block, _people(q, key, level)))
     policy_answers: list[Block] = []
     for intent in policy:
         if q.targets and intent in COVERED_BY_ENTRY:
@@ -218,9 +222,32 @@ def blocks_for(kit: Kit, turn: Turn) -> list[Block]:
         topics[0]
     )
     blocks += policy_answers + entry_blocks if asked_first else entry_blocks + policy_answers
+    if "total" in q.intents:  # 3名电工考技师、2名考高级技师，合计多少: the sum, first
+        counted += [(b, 1) for b in policy_answers if b.amount is not None]
+        total = _total(counted)
+        if total is not None:
+            blocks.insert(0, total)
     if not q.targets and not policy:
         blocks += [b for b in (general_block(kit, i, q) for i in topics) if b]
     return blocks
+
+
+def _people(q: Query, key: str, level: str | None) -> int:
+    """How many people a figure is for: the headcount written before its level (or entry)."""
+    marks = [p for p, lv in q.level_marks if lv == level] if level else []
+    at = marks[0] if marks else q.target_pos.get(key, 0)
+    before = [n for p, n in q.headcounts if p <= at]
+    return before[-1] if before and before[-1] > 0 else 1
+
+
+def _total(counted: list[tuple[Block, int]]) -> Block | None:
+    """合计: each figure times its headcount, added up (only figures the answer gives)."""
+    parts = [(b.amount, n) for b, n in counted if b.amount is not None]
+    if len(parts) < 2 and not any(n > 1 for _, n in parts):
+        return None
+    total = sum(amount * n for amount, n in parts)
+    terms = " + ".join(f"{n}×{amount}" if n > 1 else f"{amount}" for amount, n in parts)
+    return Block(f"合计：{terms} = {total} 元", ["各项标准见下"], "")
 
 
 def _local_code(key: str) -> bool:
@@ -322,12 +349,16 @@ def policy_block(kit: Kit, intent: str, q: Query) -> Block | None:
             return a.bases_overview("PASS", q.category)
         return a.certificate_overview()
     if intent == "class_hour":
-        return a.class_hour(q.minutes)
+        return a.class_hour(q.minutes, q.total_hours)
     if intent == "practical":
         extra = []
         if q.total_hours:
-            least = min_practical_hours(q.total_hours, a.practical_percent)
-            extra.append(f"总 {q.total_hours} 课时，实操不少于 {least} 课时")
+            pct = a.practical_percent
+            least = min_practical_hours(q.total_hours, pct)
+            exact = q.total_hours * pct / 100
+            extra.append(
+                f"总 {q.total_hours} 课时 × {pct}% = {exact:g} 课时，实操不少于 {least} 课时"
+            )
         return a.clause("practical", extra)
     if intent == "marks":
         return a.marks()
@@ -339,8 +370,8 @@ def policy_block(kit: Kit, intent: str, q: Query) -> Block | None:
         return Block(
             "通知没有规定这一点",
             [
-                "本通知只规定补贴项目、标准、目录和相关要求，没有写报名、申领流程、材料、"
-                "发放时间或机构名单",
+                "本通知只规定补贴项目、标准、目录和相关要求，没有写补贴对象的具体条件、"
+                "报名、申领流程、材料、发放时间或机构名单",
                 "请咨询当地人力资源社会保障部门",
                 "通知的" + kit.k.clause("contacts")["text"],
             ],

@@ -128,6 +128,11 @@ def unfound(kit: Kit, turn: Turn) -> Reply | None:
     needs_target = not [p for p in policy if p not in KIND_WORDS]
     content = kit.index.content_words(q.text_rest) if needs_target and q.text_rest else []
     phrase = "".join(content)
+    beginning = unique_beginning(kit, content)
+    if beginning is not None:  # 我是做快件处理的: the beginning of one name only
+        q.targets.append(beginning[0])
+        turn.notes.append(beginning[1])
+        return None
     occupation = looks_like_occupation(phrase) or phrase[-1:] in kit.lexicon.typo_suffixes
     about = clauses_about(kit, content) if content and not policy else []
     if about and not occupation:
@@ -192,11 +197,9 @@ def clauses_about(kit: Kit, words: list[str]) -> list[str]:
 def fuzzy(kit: Kit, words: list[str], *, occupation: bool = True) -> tuple[str, str] | Reply:
     """The character-fuzzy tier: the closest entry when it is clearly a typo, else 未找到."""
     phrase = "".join(words)
-    for stretch in _stretches(words):  # 茶叶加工 begins one name only: 茶叶加工工
-        keys = tuple(kit.index.prefixes.get(stretch, ()))
-        shortest = kit.index.shortest.get(stretch, 99)
-        if len(keys) == 1 and len(stretch) >= 4 and len(stretch) * 4 >= shortest * 3:
-            return keys[0], f"目录中没有「{stretch}」，按「{kit.a.label(keys[0])}」回答"
+    beginning = unique_beginning(kit, words)
+    if beginning is not None:
+        return beginning
     if not occupation:
         return not_found(kit, phrase, kit.index.fuzzy(phrase), occupation=False)
     fixed = phrase[:-1] + kit.lexicon.typo_suffixes.get(phrase[-1:], phrase[-1:])
@@ -222,6 +225,17 @@ def fuzzy(kit: Kit, words: list[str], *, occupation: bool = True) -> tuple[str, 
         if word != phrase and len(word) >= 2:
             best += kit.index.fuzzy(word)
     return not_found(kit, phrase, best)
+
+
+def unique_beginning(kit: Kit, words: list[str]) -> tuple[str, str] | None:
+    """茶叶加工, 快件处理: a run of the words that begins one catalogue name only and is most of
+    it (three quarters or more) — that name, and a note saying so."""
+    for stretch in _stretches(words):
+        keys = tuple(kit.index.prefixes.get(stretch, ()))
+        shortest = kit.index.shortest.get(stretch, 99)
+        if len(keys) == 1 and len(stretch) >= 4 and len(stretch) * 4 >= shortest * 3:
+            return keys[0], f"目录中没有「{stretch}」，按「{kit.a.label(keys[0])}」回答"
+    return None
 
 
 def _stretches(words: list[str]) -> list[str]:

@@ -54,10 +54,14 @@ def refer_back(kit: Kit, turn: Turn) -> None:
         q.level = q.level or ctx.level
         q.follow_up = True
         return
-    offered = ctx.listed or (ctx.mentioned if len(ctx.mentioned) > 1 else [])
+    named = ctx.mentioned + (["?"] if ctx.choices else [])  # 焊工和钳工(which?) → 前者
+    offered = ctx.listed or (named if len(named) > 1 else [])
     elsewhere = "附件" in q.text or "目录" in q.text or q.category is not None or q.city
     if offered and not elsewhere and (1 <= q.ordinal <= len(offered) or q.ordinal == -1):
-        q.targets.append(offered[q.ordinal - 1 if q.ordinal > 0 else -1])
+        picked = offered[q.ordinal - 1 if q.ordinal > 0 else -1]
+        if picked == "?":
+            return  # the name still to be chosen: the pending choice is asked again
+        q.targets.append(picked)
         q.level = q.level or ctx.level
         q.follow_up = True
 
@@ -101,7 +105,7 @@ def inherit(kit: Kit, turn: Turn) -> None:
         q.level = ctx.level  # 焊工技师多少 → 车工呢: the level stays
     if q.targets and q.level_marks and topics and not {"subsidy", "hours", "online"} & set(topics):
         topics.append("subsidy")  # 裁剪工 紧缺不 技师多少: the level asks for money too
-    kept = [i for i in q.intents if i in topics or i in policy]  # in the order asked
+    kept = [i for i in q.intents if i not in TARGET_INTENTS or i in topics]  # in the order asked
     q.intents = [*kept, *(t for t in topics if t not in kept)]
 
 
