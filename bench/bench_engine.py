@@ -5,7 +5,7 @@
 
 One run prints a table of measurements, each against a target, with PASS/MISS:
 
-1. in-process answer time (``engine.answer`` + ``reply.text()``) p50/p99 over the dev questions,
+1. in-process answer time (``engine.answer`` + ``as_text(reply)``) p50/p99 over the dev questions,
    engine warmed first, per-chat context kept exactly like ``skillbot ask --jsonl`` does;
 2. per-message cost of ``skillbot ask --jsonl`` against the floor of the work (jieba.lcut +
    one rapidfuzz extractOne/WRatio over the catalogue names), both measured as
@@ -148,10 +148,11 @@ def message_stream(convs: list[tuple[str, list[str]]], n: int) -> list[dict[str,
 
 
 def child_inproc(rounds: int, builtin: bool) -> None:
-    """Time engine.answer + reply.text per message; print JSON to stdout."""
+    """Time engine.answer + as_text per message; print JSON to stdout."""
     import gc
 
     t0 = time.perf_counter()
+    from bot.render import as_text
     from nlp.engine import get_engine
 
     engine = get_engine()
@@ -164,7 +165,7 @@ def child_inproc(rounds: int, builtin: bool) -> None:
         ctx = None
         for t in turns:
             reply = engine.answer(t, ctx)
-            reply.text()
+            as_text(reply)
             ctx = reply.context
     gc.collect()
     samples: list[int] = []
@@ -177,18 +178,18 @@ def child_inproc(rounds: int, builtin: bool) -> None:
             for i, t in enumerate(turns):
                 a = clock()
                 reply = engine.answer(t, contexts.get(chat))
-                reply.text()
+                as_text(reply)
                 b = clock()
                 contexts[chat] = reply.context
                 samples.append(b - a)
                 per_q.setdefault(f"{cid}.{i} {t}", []).append(b - a)
     tail: dict[str, float] = {}
     for t in TAIL:
-        engine.answer(t).text()
+        as_text(engine.answer(t))
         runs = []
         for _ in range(max(5, rounds)):
             a = clock()
-            engine.answer(t).text()
+            as_text(engine.answer(t))
             runs.append(clock() - a)
         tail[t] = statistics.median(runs) / 1e6
     json.dump(

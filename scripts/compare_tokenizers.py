@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.render import as_text  # noqa: E402
 from nlp.conversation import Conversation  # noqa: E402
 from nlp.engine import Engine  # noqa: E402
 
@@ -70,7 +71,7 @@ def answers(engine: Engine, convs: list[list[str]]) -> list[str]:
                 text = f"ERROR {exc!r}"
                 break
             conversation = reply.conversation
-            text = reply.text()
+            text = as_text(reply)
         texts.append(text)
     return texts
 
