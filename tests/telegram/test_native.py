@@ -15,13 +15,62 @@ import pytest
 from telegram import Update
 
 from bot.cli.report import report_cli
+from bot.settings import Settings
 from bot.store.state import Store
 from bot.telegram import texts
 from bot.telegram.keyboards import FEEDBACK_DOWN
+from bot.telegram.menus import command_menus, menu_button
 from tests.support.fake_telegram import Call, FakeTelegram, Fault
 from tests.telegram.conftest import NOTICE_GROUP, NOTICE_STAFF, Harness
 
 PRIVATE = 3001
+
+
+def test_every_scope_has_a_whole_menu_and_a_staff_group_gets_the_staff_commands() -> None:
+    settings = Settings(token="1:x", admins=frozenset({11, 12}))
+    menus = command_menus(settings, staff_chats=[-500])
+    scopes = [m.scope.to_dict() for m in menus]
+    assert scopes == [
+        {"type": "all_private_chats"},
+        {"type": "all_group_chats"},
+        {"type": "all_chat_administrators"},
+        {"type": "chat", "chat_id": 11},
+        {"type": "chat", "chat_id": 12},
+        {"type": "chat", "chat_id": -500},
+    ]
+    staff_group = [c.command for c in menus[-1].bot_commands()]
+    assert staff_group == ["help", "notify", "stats"]
+    admin_descriptions = {c.command: c.description for c in menus[2].bot_commands()}
+    assert "全部、创业、紧缺、目录、截止、政策" in admin_descriptions["subscribe"]
+    assert all(len(c.description) <= 256 for m in menus for c in m.bot_commands())
+    assert menu_button(settings).type == "commands"
+    lookup = Settings(token="1:x", lookup_url="https://example.org/lookup")
+    assert menu_button(lookup).to_dict() == {
+        "type": "web_app",
+        "text": texts.MENU_BUTTON_LOOKUP,
+        "web_app": {"url": "https://example.org/lookup"},
+    }
+
+
+async def test_a_scope_telegram_refuses_costs_only_that_scope(
+    fake_telegram: FakeTelegram, settings: Settings, app_store: Store
+) -> None:
+    from bot.telegram.app import build_application
+    from bot.telegram.context import Services
+    from bot.telegram.menus import install_menus
+    from nlp.engine import get_engine
+
+    fake_telegram.fail(
+        Fault(400, "Bad Request: chat not found"),
+        method="setMyCommands",
+        where=lambda _, params: params.get("scope", {}).get("type") == "chat",
+    )
+    app = build_application(settings, Services(engine=get_engine(), store=app_store))
+    async with app:
+        await install_menus(app)
+    assert fake_telegram.commands({"type": "all_group_chats"})
+    assert not fake_telegram.commands({"type": "chat", "chat_id": 777})
+    assert fake_telegram.calls("setChatMenuButton")
 
 
 def _link(fake: FakeTelegram, payload: str) -> str:
