@@ -7,8 +7,10 @@ e.g. ``http://127.0.0.1:8081/bot``), ``TELEGRAM_WEBHOOK_SECRET`` (else one is ge
 ``SKILLBOT_DELIVERY`` (``0``/``false``/``no``/``off`` turns it off on this instance),
 ``SKILLBOT_NOTIFY_RATE`` (messages per second of this instance, > 0, default 30 — divide
 Telegram's 30 between the instances that deliver) and ``SKILLBOT_DELIVERY_INTERVAL`` (seconds
-between outbox polls, > 0, default 2).  The token is never part of a ``repr`` or of an error
-message.
+between outbox polls, > 0, default 2), ``SKILLBOT_NOTICE_SENDER`` (the header line of every
+notice, default 「淮安职业培训补贴通知」) and ``SKILLBOT_LOOKUP_URL`` (an https page the chat's
+menu button opens instead of the command list).  The token is never part of a ``repr`` or of
+an error message.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ _OFF = frozenset({"0", "false", "no", "off"})
 _ON = frozenset({"", "1", "true", "yes", "on"})
 TELEGRAM_MESSAGES_PER_SECOND = 30.0
 DELIVERY_INTERVAL = 2.0
+NOTICE_SENDER = "淮安职业培训补贴通知"
+NOTICE_SENDER_MAX_CHARS = 64
 
 
 class SettingsError(ValueError):
@@ -51,6 +55,8 @@ class Settings:
     delivery: bool = True
     notify_rate: float = TELEGRAM_MESSAGES_PER_SECOND
     delivery_interval: float = DELIVERY_INTERVAL
+    notice_sender: str = NOTICE_SENDER
+    lookup_url: str | None = None
 
     @classmethod
     def from_env(
@@ -85,6 +91,8 @@ class Settings:
                 env.get("SKILLBOT_DELIVERY_INTERVAL", ""),
                 DELIVERY_INTERVAL,
             ),
+            notice_sender=parse_sender(env.get("SKILLBOT_NOTICE_SENDER", "")),
+            lookup_url=parse_lookup_url(env.get("SKILLBOT_LOOKUP_URL", "")),
         )
 
     def is_admin(self, user_id: int | None) -> bool:
@@ -172,3 +180,35 @@ def parse_positive(name: str, value: str, default: float) -> float:
     if not number > 0 or number == float("inf"):
         raise SettingsError(f"{name} 应为大于 0 的数（每秒条数 / 秒），无法使用：{value!r}")
     return number
+
+
+def parse_sender(value: str) -> str:
+    """The notices' header line (``SKILLBOT_NOTICE_SENDER``): one line, at most 64 characters.
+
+    >>> parse_sender(""), parse_sender(" 淮安市人社局 ")
+    ('淮安职业培训补贴通知', '淮安市人社局')
+    """
+    value = value.strip()
+    if not value:
+        return NOTICE_SENDER
+    if len(value) > NOTICE_SENDER_MAX_CHARS or not value.isprintable():
+        raise SettingsError(
+            f"SKILLBOT_NOTICE_SENDER 应为一行、不超过 {NOTICE_SENDER_MAX_CHARS} 个字符"
+        )
+    return value
+
+
+def parse_lookup_url(value: str) -> str | None:
+    """The lookup page the menu button opens (``SKILLBOT_LOOKUP_URL``): https only, as Telegram
+    requires of a Web App.
+
+    >>> parse_lookup_url(""), parse_lookup_url("https://example.org/lookup")
+    (None, 'https://example.org/lookup')
+    """
+    value = value.strip()
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.netloc:
+        raise SettingsError("SKILLBOT_LOOKUP_URL 应为 https 地址，如 https://example.org/lookup")
+    return value

@@ -34,6 +34,8 @@ from nlp.terms import TermIndex
 from nlp.understand import TARGET_INTENTS, Query, parse
 
 _PAYLOAD = re.compile(r"(pick|lv|ex):([0-9A-Za-z:|\-\u4e00-\u9fff]{1,50})")
+# A deep link's start parameter that can name an entry: a catalogue or programme code.
+_LINK_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z-]{1,31}")
 EXAMPLES = (
     "焊工考技师能补多少？",
     "钳工补贴多少",
@@ -154,7 +156,7 @@ class Engine:
         """
         norm = self._read(query)
         if not norm:
-            return []
+            return self._example_cards(limit)
         q = parse(norm, self.k, self.lexicon, self.index)
         keys = list(q.targets)
         for _, group in q.ambiguous:
@@ -177,19 +179,79 @@ class Engine:
         cards = []
         intents = [i for i in q.intents if i in TARGET_INTENTS]
         for key in keys[:limit]:
-            sub = Query(
-                text=q.text,
-                targets=[key],
-                intents=intents,
-                level=q.level,
-                level_marks=q.level_marks,
-                total_hours=q.total_hours,
-            )
-            reply = self._respond(sub, Conversation())
+
+            def asked(level: str | None, key: str = key) -> Reply:
+                sub = Query(
+                    text=q.text,
+                    targets=[key],
+                    intents=list(intents),
+                    level=level,
+                    level_marks=list(q.level_marks) if level else [],
+                    total_hours=q.total_hours,
+                )
+                return self._respond(sub, Conversation())  # the stages change the query
+
+            reply = asked(q.level)
+            # The card shows every level (its description, the level asked).
+            every = asked(None) if q.level and reply.understood else reply
             cards.append(
-                Card(id=key, title=self.a.label(key), description=reply.headline, reply=reply)
+                Card(
+                    id=key,
+                    title=self.a.label(key),
+                    description=reply.headline,
+                    reply=every if every.understood else reply,
+                )
             )
         return cards
+
+    def _example_cards(self, limit: int) -> list[Card]:
+        """Cards for an empty inline query: the example questions answered outright (not those
+        answered with a question back)."""
+        cards: list[Card] = []
+        for index, example in enumerate(self.examples):
+            if len(cards) == limit:
+                break
+            reply = self.answer(example)
+            if not reply.understood or (reply.choices and not reply.about):
+                continue
+            cards.append(
+                Card(id=f"ex{index}", title=example, description=reply.headline, reply=reply)
+            )
+        return cards
+
+    def share_query(self, reply: Reply) -> str:
+        """What an inline query should say to share ``reply``: the names of the entries it
+        answers (a programme by its abbreviation), or "" when it answers none."""
+        names = []
+        for key in reply.about:
+            programme = self.a.programmes.get(key)
+            names.append(str(programme["abbr"] or key) if programme else self.a.label(key))
+        return " ".join(dict.fromkeys(names))
+
+    def link_code(self, key: str) -> str | None:
+        """The code that opens entry ``key`` from a deep link (``start=6-18-02-04``,
+        ``start=JCDI``), when the code names that entry alone."""
+        if key in self.a.programmes:
+            return key
+        entry = self.k.by_key.get(key)
+        if entry is None or len(self.k.by_code.get(entry.code, ())) != 1:
+            return None
+        return entry.code if _LINK_CODE.fullmatch(entry.code) else None
+
+    def open_link(self, code: str) -> Reply | None:
+        """The answer a deep link's code opens: a catalogue code's entry with every level, a
+        programme's code and subsidy; ``None`` when ``code`` names nothing."""
+        if not isinstance(code, str) or not _LINK_CODE.fullmatch(code):
+            return None
+        if code.upper() in self.a.programmes or code in self.k.by_code:
+            reply = self.answer(code.upper())
+            return reply if reply.understood else None
+        return None
+
+    def contacts_reply(self) -> Reply:
+        """Whom the notice names for questions it does not answer (通知落款)."""
+        clause = self.k.clause("contacts")
+        return Reply([Block(clause["text"], source=clause["cite"])], intents=["contacts"])
 
     def help_reply(self) -> Reply:
         """What can be asked."""
@@ -204,9 +266,17 @@ class Engine:
         for stage in STAGES:
             reply = stage(self.kit, turn)
             if reply is not None:
-                return reply
+                return self._noted(reply, turn)
         reply = plan.answer(self.kit, turn)
         reply.conversation = self._conversation(reply.conversation)
+        return self._noted(reply, turn)
+
+    def _noted(self, reply: Reply, turn: Turn) -> Reply:
+        """Say on ``reply`` what it answers: the stages leave the turn's targets and intents
+        at what was answered (a follow-up's entry included; a question back has none)."""
+        reply.intents = list(turn.q.intents)
+        if reply.understood:
+            reply.about = [k for k in turn.q.targets if self.kit.valid_key(k)]
         return reply
 
     def _engine_for(self, years: list[int]) -> Engine | None:

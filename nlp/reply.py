@@ -40,6 +40,10 @@ class Reply:
     choices: list[Choice] = field(default_factory=list)
     understood: bool = True
     conversation: Conversation = field(default_factory=Conversation)
+    # What this reply answers (not what the conversation was about before it): the entry keys
+    # and the intents, in the order asked — for a channel's share button and its logs.
+    about: list[str] = field(default_factory=list)
+    intents: list[str] = field(default_factory=list)
 
     @property
     def context(self) -> dict[str, Any]:

@@ -71,3 +71,24 @@ def test_bad_settings_are_refused_without_echoing_the_token(env: dict[str, str])
     with pytest.raises(SettingsError) as error:
         Settings.from_env(env)
     assert "AAHabcdefghijklmnop" not in str(error.value) and "short" not in str(error.value)
+
+
+def test_notice_sender_and_lookup_page() -> None:
+    default = Settings.from_env({"TELEGRAM_BOT_TOKEN": GOOD})
+    assert (default.notice_sender, default.lookup_url) == ("淮安职业培训补贴通知", None)
+    s = Settings.from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": GOOD,
+            "SKILLBOT_NOTICE_SENDER": " 淮安市职业培训中心 ",
+            "SKILLBOT_LOOKUP_URL": "https://example.org/lookup",
+        }
+    )
+    assert (s.notice_sender, s.lookup_url) == ("淮安市职业培训中心", "https://example.org/lookup")
+    for name, bad in (
+        ("SKILLBOT_NOTICE_SENDER", "两\n行"),
+        ("SKILLBOT_NOTICE_SENDER", "长" * 65),
+        ("SKILLBOT_LOOKUP_URL", "http://example.org/lookup"),
+        ("SKILLBOT_LOOKUP_URL", "lookup"),
+    ):
+        with pytest.raises(SettingsError, match=name):
+            Settings.from_env({"TELEGRAM_BOT_TOKEN": GOOD, name: bad})

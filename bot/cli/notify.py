@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from bot.render import notice_counts
 from bot.store.state import TOPICS, NoticeStatus, Store, utcnow
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -49,16 +50,9 @@ def local_time(moment: datetime) -> str:
 
 
 def progress_line(status: NoticeStatus) -> str:
-    """One line of counts: delivered / pending / failed (of total)."""
-    line = (
-        f"通知 #{status.notice_id}：已送达 {status.delivered}，待发送 {status.pending}，"
-        f"失败 {status.failed}（共 {status.total}"
-    )
-    if status.merged:
-        line += f"，群升级合并 {status.merged}"
-    if status.cancelled:
-        line += f"，已退订取消 {status.cancelled}"
-    return line + "）"
+    """One line of counts, as the admin's /notify message shows them: 已送达 N / 失败 M /
+    等待 K (of total)."""
+    return f"通知 #{status.notice_id}：{notice_counts(status)}"
 
 
 def describe(status: NoticeStatus) -> str:

@@ -1,5 +1,6 @@
 """``skillbot report unanswered``: the questions the bot could not answer or got 👎 for, with
-counts, most frequent first (for adding aliases).  The log holds question text and time only,
+counts, most frequent first (for adding aliases), then what the newest 👎 told: the answer that
+was given, what was wrong (哪里不对？) and the comment.  The log holds texts and times only,
 never who asked; ``/stats`` shows the same to the admins in Telegram."""
 
 from __future__ import annotations
@@ -8,9 +9,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from bot.store.state import Feedback
+
+FEEDBACK_SHOWN = 20
+ANSWER_SHOWN = 80
 
 
 def report_lines(rows: Sequence[tuple[str, int, datetime]]) -> list[str]:
@@ -20,6 +27,24 @@ def report_lines(rows: Sequence[tuple[str, int, datetime]]) -> list[str]:
     ['3\\t2024-03-01 09:30\\t焊工补多少']
     """
     return [f"{count}\t{seen:%Y-%m-%d %H:%M}\t{text}" for text, count, seen in rows]
+
+
+def feedback_lines(entries: Sequence[Feedback]) -> list[str]:
+    """One line per 👎 that said more: time (UTC), question, what was wrong, comment, answer.
+
+    >>> from bot.store.state import Feedback
+    >>> entry = Feedback("焊工技师", "3850 元/人\\n…", "数字不对", "", datetime(2024, 3, 1))
+    >>> feedback_lines([entry])
+    ['2024-03-01 00:00\\t焊工技师\\t数字不对\\t-\\t3850 元/人 …']
+    """
+    lines = []
+    for entry in entries:
+        answer = " ".join(entry.answer.split())
+        if len(answer) > ANSWER_SHOWN:
+            answer = answer[: ANSWER_SHOWN - 1] + "…"
+        fields = (entry.question, entry.detail or "-", entry.comment or "-", answer or "-")
+        lines.append(f"{entry.asked_at:%Y-%m-%d %H:%M}\t" + "\t".join(fields))
+    return lines
 
 
 def report_cli(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -35,6 +60,7 @@ def report_cli(args: argparse.Namespace, out: TextIO | None = None) -> int:
     store = Store(settings.database_url)
     try:
         rows = store.unanswered_report(limit=max(1, args.limit))
+        feedback = store.feedback_report(limit=FEEDBACK_SHOWN)
     finally:
         store.close()
     if not rows:
@@ -43,4 +69,8 @@ def report_cli(args: argparse.Namespace, out: TextIO | None = None) -> int:
     print("次数\t最近（UTC）\t问题", file=out)
     for line in report_lines(rows):
         print(line, file=out)
+    if feedback:
+        print("\n点踩反馈（最近）\n时间（UTC）\t问题\t哪里不对\t说明\t给出的回答", file=out)
+        for line in feedback_lines(feedback):
+            print(line, file=out)
     return 0

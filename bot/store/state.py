@@ -11,6 +11,8 @@ who claimed them and when, so a crashed claimer's rows come back after the lease
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -45,7 +47,10 @@ from bot.store.models import Base
 _BigId = BigInteger().with_variant(Integer, "sqlite")
 
 QUESTION_MAX_CHARS = 500
+ANSWER_MAX_CHARS = 1000
+DETAIL_MAX_CHARS = 32
 QUESTION_REASONS = ("unanswered", "thumbs_down")
+SHARED_ID_PREFIX = "s_"
 PROCESSED_UPDATE_KEEP = timedelta(days=2)
 _PRUNE_EVERY = 500
 
@@ -92,6 +97,21 @@ class QuestionLog(Base):
     text: Mapped[str] = mapped_column(String(QUESTION_MAX_CHARS), index=True)
     reason: Mapped[str] = mapped_column(String(16))
     asked_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    # What a 👎 tells: the answer given, what was wrong (哪里不对？) and one comment.
+    answer: Mapped[str | None] = mapped_column(String(ANSWER_MAX_CHARS), nullable=True)
+    detail: Mapped[str | None] = mapped_column(String(DETAIL_MAX_CHARS), nullable=True)
+    comment: Mapped[str | None] = mapped_column(String(QUESTION_MAX_CHARS), nullable=True)
+
+
+class SharedAnswer(Base):
+    """The question behind a deep link's short id (``start=s_…``): an answer shared from inline
+    mode opens again in the bot.  Question text and time only, nobody's id."""
+
+    __tablename__ = "shared_answer"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    question: Mapped[str] = mapped_column(String(QUESTION_MAX_CHARS))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class ProcessedUpdate(Base):
@@ -163,6 +183,17 @@ class OutboxMessage(Base):
 
 
 # --- value objects -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One 👎 with what it told: the question, the answer given, what was wrong, a comment."""
+
+    question: str
+    answer: str
+    detail: str
+    comment: str
+    asked_at: datetime
 
 
 @dataclass(frozen=True)
@@ -291,15 +322,90 @@ class Store:
 
     # --- questions the bot could not answer ------------------------------------------------
 
-    def log_question(self, text: str, reason: str) -> None:
-        """Record a question text and the time (no user identity), clipped to a bounded length."""
+    def log_question(self, text: str, reason: str, *, answer: str | None = None) -> int | None:
+        """Record a question text and the time (no user identity), clipped to a bounded length,
+        with the answer given when there was one; return the row's id (None for empty text)."""
         if reason not in QUESTION_REASONS:
             raise ValueError(f"reason must be one of {QUESTION_REASONS}, not {reason!r}")
         text = " ".join(text.split())[:QUESTION_MAX_CHARS]
         if not text:
-            return
+            return None
+        row = QuestionLog(
+            text=text,
+            reason=reason,
+            asked_at=utcnow(),
+            answer=answer.strip()[:ANSWER_MAX_CHARS] or None if answer else None,
+        )
         with self._session.begin() as session:
-            session.add(QuestionLog(text=text, reason=reason, asked_at=utcnow()))
+            session.add(row)
+            session.flush()
+            return int(row.id)
+
+    def annotate_question(
+        self, log_id: int, *, detail: str | None = None, comment: str | None = None
+    ) -> bool:
+        """Add what a 👎 said was wrong (``detail``) or its comment to a logged question."""
+        values: dict[str, Any] = {}
+        if detail is not None:
+            values["detail"] = detail[:DETAIL_MAX_CHARS]
+        if comment is not None and comment.strip():
+            values["comment"] = " ".join(comment.split())[:QUESTION_MAX_CHARS]
+        if not values:
+            return False
+        with self._session.begin() as session:
+            updated = session.execute(
+                update(QuestionLog).where(QuestionLog.id == log_id).values(**values)
+            )
+            return bool(getattr(updated, "rowcount", 0))
+
+    def feedback_report(self, limit: int = 20) -> list[Feedback]:
+        """The newest 👎 that say more than the question (answer, what was wrong, comment)."""
+        stmt = (
+            select(QuestionLog)
+            .where(
+                QuestionLog.reason == "thumbs_down",
+                or_(
+                    QuestionLog.answer.is_not(None),
+                    QuestionLog.detail.is_not(None),
+                    QuestionLog.comment.is_not(None),
+                ),
+            )
+            .order_by(QuestionLog.asked_at.desc(), QuestionLog.id.desc())
+            .limit(limit)
+        )
+        with self._read() as session:
+            return [
+                Feedback(r.text, r.answer or "", r.detail or "", r.comment or "", r.asked_at)
+                for r in session.scalars(stmt)
+            ]
+
+    # --- shared answers --------------------------------------------------------------------
+
+    def share_question(self, question: str) -> str:
+        """The short id a deep link carries for ``question`` (``s_`` and 10 characters, the
+        same for the same question); the question is kept for :meth:`shared_question`."""
+        question = " ".join(question.split())[:QUESTION_MAX_CHARS]
+        if not question:
+            raise ValueError("nothing to share")
+        digest = hashlib.sha256(question.encode("utf-8")).digest()
+        short = SHARED_ID_PREFIX + base64.b32encode(digest).decode("ascii")[:10].lower()
+        stmt = (
+            self._insert(SharedAnswer)
+            .values(id=short, question=question, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=[SharedAnswer.id])
+        )
+        with self._session.begin() as session:
+            session.execute(stmt)
+        return short
+
+    def shared_question(self, short_id: str) -> str | None:
+        """The question behind a short id, or None when there is none."""
+        if not short_id.startswith(SHARED_ID_PREFIX) or len(short_id) > 16:
+            return None
+        with self._read() as session:
+            return session.scalar(
+                select(SharedAnswer.question).where(SharedAnswer.id == short_id)
+            )
 
     def unanswered_report(self, limit: int = 50) -> list[tuple[str, int, datetime]]:
         """Return (text, times asked, last asked), most frequent first."""

@@ -31,7 +31,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.settings import Settings, SettingsError
-from bot.telegram import texts
+from bot.telegram import menus, texts
 from bot.telegram.context import BotContext, Services, install, services_of
 from bot.telegram.formatting import TokenRedactingFilter, install_token_filter
 from bot.telegram.handlers import (
@@ -40,6 +40,7 @@ from bot.telegram.handlers import (
     chat,
     commands,
     errors,
+    feedback,
     groups,
     inline,
     notices,
@@ -95,6 +96,7 @@ def build_application(
     commands.register_fallback(application)
     callbacks.register(application)
     inline.register(application)
+    feedback.register(application)
     chat.register(application)
     return application
 
@@ -118,9 +120,9 @@ def make_delivery_bot(settings: Settings) -> Bot:
 
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Load the engine (jieba, catalogue) and register the command menu before updates flow."""
+    """Load the engine (jieba, catalogue) and register the command menus before updates flow."""
     services_of(application).engine.warm_up()
-    await commands.set_command_menu(application)
+    await menus.install_menus(application)
 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

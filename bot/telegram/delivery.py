@@ -1,7 +1,9 @@
 """Delivering queued notices from the outbox to Telegram, within Telegram's limits.
 
 A :class:`Deliverer` claims due outbox rows (``Store.claim_outbox``), sends each notice (escaped,
-``parse_mode`` HTML, split into ≤ 4096-unit parts) and records the outcome per row:
+``parse_mode`` HTML, split into ≤ 4096-unit parts; the sender's name on the first line, how to
+stop notices on the last — /unsubscribe in groups, 退订 in private) and records the outcome per
+row:
 
 * pacing: ≤ ``messages_per_second`` overall (evenly spaced, with a small margin so that no
   one-second window ever holds more), ≤ ``group_messages_per_minute`` per group and
@@ -48,7 +50,9 @@ from telegram.error import (
     TimedOut,
 )
 
+from bot.settings import NOTICE_SENDER
 from bot.store.state import ClaimedMessage, Store, utcnow
+from bot.telegram import texts
 from bot.telegram.formatting import split_html
 
 log = logging.getLogger(__name__)
@@ -70,14 +74,20 @@ class MessageSender(Protocol):
 # --- rendering --------------------------------------------------------------------------------
 
 
-def render_notice(text: str) -> list[str]:
-    """Escape a notice like any other user-visible text and split it for Telegram (≤ 4096
-    UTF-16 units a part, never inside an entity — the bot's own splitter).
+def render_notice(text: str, chat_type: str = "private", sender: str = NOTICE_SENDER) -> list[str]:
+    """A notice as Telegram HTML: the sender's name first, the text escaped like any other
+    user-visible text, how to stop notices last (by the kind of chat); split for Telegram
+    (≤ 4096 UTF-16 units a part, never inside an entity — the bot's own splitter).
 
-    >>> render_notice("A & B")
-    ['A &amp; B']
+    >>> render_notice("A & B", "group", "淮安")
+    ['<b>淮安</b>\\n\\nA &amp; B\\n\\n<i>不想再收到：群管理员发送 /unsubscribe</i>']
     """
-    return split_html(html.escape(text.strip(), quote=False))
+    esc = html.escape
+    opt_out = (
+        texts.NOTICE_OPT_OUT_GROUP if chat_type in _GROUP_TYPES else texts.NOTICE_OPT_OUT_PRIVATE
+    )
+    body = esc(text.strip(), quote=False)
+    return split_html(f"<b>{esc(sender)}</b>\n\n{body}\n\n<i>{esc(opt_out)}</i>")
 
 
 # --- pacing ------------------------------------------------------------------------------------
@@ -219,10 +229,13 @@ class Deliverer:
         max_chat_wait: float = 1.5,
         job_budget: float = 10.0,
         startup_pause: float = 1.0,
+        sender: str = NOTICE_SENDER,
     ) -> None:
-        """Limits default to Telegram's; tests scale them down."""
+        """Limits default to Telegram's; tests scale them down.  ``sender`` heads every
+        notice (``SKILLBOT_NOTICE_SENDER``)."""
         self.bot = bot
         self.store = store
+        self.sender = sender
         self.worker_id = (
             worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         )
@@ -358,7 +371,7 @@ class Deliverer:
         assert self._pacer is not None and self._chats is not None
         loop = asyncio.get_running_loop()
         safe = self.lease.total_seconds() * 0.75
-        parts = render_notice(message.text)
+        parts = render_notice(message.text, message.chat_type, self.sender)
         chat_id, chat_type, index = message.chat_id, message.chat_type, message.parts_sent
         outbox_id, worker = message.outbox_id, self.worker_id
         migrations = 0

@@ -14,24 +14,49 @@ GREETING = (
     "直接用中文提问即可，也可以点下面的示例问题："
 )
 
-HELP_INTRO = (
-    "直接发送问题即可，例如职业名称加等级。快捷命令：\n"
-    "/calc 职业 等级 — 查补贴标准\n"
-    "/code 职业编码 — 查编码对应的职业\n"
-    "/online 职业 — 线上培训学时规定\n"
-    "/cy — 创业培训项目编码\n"
-    "在群里请 @我 或回复我的消息提问；在任意聊天输入 @机器人用户名 加问题可内联查询。"
+# /help: one phone screen.  {username} is the bot's own (getMe), {topics} the notice topics.
+HELP = (
+    "直接发问题即可，例如：焊工考技师能补多少？\n"
+    "快捷命令：/calc 焊工 技师 · /code 6-18-02-04 · /online 电工 · /cy\n"
+    "在群里：@{username} 加问题，或回复我的消息。\n"
+    "在任意聊天输入 @{username} 焊工 技师，可以把答案发给别人。\n"
+    "接收通知：私聊我发送 /subscribe；群里由管理员发送 /subscribe（可选主题：{topics}）。"
+    "退订：群里 /unsubscribe，私聊发“退订”。\n"
+    "试试这些问题："
 )
+HELP_EXAMPLES = 3
+LINK_UNKNOWN = "抱歉，这个链接打不开（可能有误或已过期）。下面是使用说明："
 
-# (command, description) for setMyCommands; the order is the menu's order.
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", "开始：介绍与示例问题"),
-    ("help", "能问什么"),
+# Command menus (setMyCommands), one table per scope, in the menu's order.  A command is listed
+# only in the scopes where it works; adding one is one line.
+PRIVATE_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("help", "怎么问、内联查询、订阅通知"),
     ("calc", "补贴标准，如 /calc 焊工 技师"),
     ("code", "职业编码查询，如 /code 6-18-02-04"),
     ("online", "线上培训学时规定，如 /online 电工"),
     ("cy", "创业培训项目编码"),
+    ("subscribe", "订阅通知（培训目录、报名截止、政策变化）"),
+    ("unsubscribe", "退订通知"),
+    ("start", "开始：介绍与示例问题"),
 )
+GROUP_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("help", "怎么问：@我 加问题，或回复我的消息"),
+    ("subscribe", "本群订阅通知（群管理员）"),
+    ("unsubscribe", "本群退订通知（群管理员）"),
+)
+# Group administrators: the same, with the topic choices ({topics}).
+GROUP_ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("help", "怎么问：@我 加问题，或回复我的消息"),
+    ("subscribe", "本群订阅通知，可加主题：{topics}"),
+    ("unsubscribe", "退订全部，或只退某些主题，如 /unsubscribe 创业"),
+)
+# Staff: the admins' private chats (after the private commands) and the staff group.
+STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("notify", "发送通知：/notify [主题] 内容"),
+    ("stats", "未答出和被点踩的问题"),
+)
+STAFF_GROUP_COMMANDS: tuple[tuple[str, str], ...] = (("help", "怎么问"), *STAFF_COMMANDS)
+MENU_BUTTON_LOOKUP = "查询"
 
 USAGE = {
     "calc": "用法：/calc 职业 等级，例如 /calc 焊工 技师",
@@ -44,12 +69,37 @@ APOLOGY = "抱歉，处理这条消息时出错了，请稍后再试。"
 FLOOD_NOTICE = "消息太多太快了，请稍等片刻再提问。"
 BUTTON_EXPIRED = "这个按钮已失效，请重新提问。"
 FEEDBACK_UP = "谢谢反馈！"
-FEEDBACK_DOWN = "已记录，我们会改进这个回答。"
+FEEDBACK_DOWN = "请告诉我们哪里不对"
 FEEDBACK_UP_BUTTON = "👍 有帮助"
 FEEDBACK_DOWN_BUTTON = "👎 没帮助"
+SHARE_BUTTON = "分享"
+# 👎 asks what was wrong; the choice at PERSON_CHOICE offers a person (handlers.feedback).
+WHAT_WAS_WRONG = "哪里不对？"
+WRONG_CHOICES = ("数字不对", "没答到我问的", "想找人工", "其他")
+PERSON_CHOICE = 2
+FEEDBACK_NOTED = "已记录：{detail}。谢谢！"
+ASK_COMMENT = "可以再说一句哪里不对吗？直接回复这条消息即可（可选）。"
+COMMENT_PLACEHOLDER = "哪里不对（可选）"
+COMMENT_THANKS = "谢谢，已记下，我们会据此改进。"
+PERSON_OFFER = "机器人暂时不能转人工。需要人工帮助，可以联系通知落款的单位："
 ADMIN_ONLY = "这个命令仅限管理员使用。"
 NO_UNANSWERED = "暂无未能回答或被点踩的问题。"
 UNANSWERED_TITLE = "未能回答 / 被点踩的问题（次数，最近一次）"
+FEEDBACK_TITLE = "最近的点踩反馈（问题 — 哪里不对：说明）"
 INLINE_OPEN_BOT = "打开机器人提问"
+INLINE_OPEN_ANSWER = "在机器人中打开"
 PICK_ONE = "请选择："
 EMPTY_REPLY = "没有找到相关内容，请换个说法再问。发送 /help 查看能问什么。"
+
+# Notices: the sender's line comes first (SKILLBOT_NOTICE_SENDER), how to stop them last.
+NOTICE_OPT_OUT_GROUP = "不想再收到：群管理员发送 /unsubscribe"
+NOTICE_OPT_OUT_PRIVATE = "不想再收到：回复“退订”"
+OPT_OUT_WORDS = ("退订", "取消订阅", "退订通知")
+# The admin's /notify message, edited as delivery goes on ({counts}: bot.render).
+NOTIFY_PROGRESS = "通知 #{notice_id}（主题 {topic}）发送中：\n{counts}"
+NOTIFY_DONE = "通知 #{notice_id}（主题 {topic}）发送完成：\n{counts}"
+NOTIFY_STILL_GOING = (
+    "通知 #{notice_id} 仍在发送：\n{counts}\n"
+    "（此消息不再更新；查看进度：skillbot notify status {notice_id}）"
+)
+NOTIFY_NOBODY = "通知 #{notice_id} 没有匹配的订阅（主题 {topic}），不会发送。"

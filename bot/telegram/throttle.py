@@ -30,6 +30,8 @@ from telegram import Update
 from telegram.error import BadRequest, NetworkError
 from telegram.ext import AIORateLimiter, BaseUpdateProcessor
 
+from bot.telegram import journal
+
 logger = logging.getLogger(__name__)
 
 FLOOD_LIMIT = 20
@@ -135,7 +137,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             return
         chat = update.effective_chat
         if chat is None:
-            await self._run(coroutine)
+            await self._run(journal.handled(update, coroutine))
             return
         queue = self._chats.get(chat.id)
         if queue is None:
@@ -153,7 +155,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         queue.size += 1
         try:
             async with queue.lock:
-                await self._run(coroutine)
+                await self._run(journal.handled(update, coroutine))  # one log line each
         finally:
             queue.size -= 1
             if queue.size == 0:

@@ -42,7 +42,7 @@ def test_send_queues_for_the_matching_subscriptions() -> None:
     code, out, _ = _send("创业补贴", topic="创业")
     assert "2 个订阅" in out
     code, out = _status()
-    assert code == 0 and "通知 #2：已送达 0，待发送 2，失败 0（共 2）" in out
+    assert code == 0 and "通知 #2：已送达 0 / 失败 0 / 等待 2（共 2）" in out
 
 
 def test_send_refuses_bad_input() -> None:
@@ -79,6 +79,6 @@ async def test_wait_shows_progress_until_done_with_failure_reasons(
     await deliverer.run_until_idle(timeout=30)
     assert await waiting == 1  # one failure
     text = out.getvalue()
-    assert "待发送 3" in text.splitlines()[0]
-    assert "已送达 2，待发送 0，失败 1" in text
+    assert "等待 3" in text.splitlines()[0]
+    assert "通知 #1：已送达 2 / 失败 1 / 等待 0（共 3）" in text
     assert "1 × 403 Forbidden: bot was blocked by the user" in text

@@ -320,7 +320,57 @@ def test_inline_cards(engine):
     assert cards[0].title == "焊工" and "3850" in cards[0].description
     assert len(engine.inline("钳工")) == 3
     assert len(engine.inline("工")) <= 10
-    assert engine.inline("") == []
+
+
+def test_inline_entry_card_shows_every_level_and_describes_the_one_asked(engine):
+    card = engine.inline("焊工 技师")[0]
+    text = as_text(card.reply)
+    assert card.description.startswith("焊工 技师（二级）：3850")
+    assert all(figure in text for figure in ("4730", "3850", "2000", "1500", "1000"))
+
+
+def test_empty_inline_query_offers_the_examples_answered_outright(engine):
+    cards = engine.inline("", limit=3)
+    assert [c.title for c in cards] == ["焊工考技师能补多少？", "电工高级技师补贴", "茶艺师可以线上培训吗"]
+    assert all(c.reply.understood and c.reply.about for c in cards)
+    assert "3850" in cards[0].description
+
+
+def test_reply_says_what_it_answers_not_what_came_before(engine):
+    welder = engine.answer("焊工技师补贴多少")
+    assert (welder.about, welder.intents) == (["q6180204"], ["subsidy"])
+    claims = engine.answer("一年可以领几次培训补贴", welder.context)
+    assert claims.about == [] and claims.intents == ["claims"]
+    assert claims.conversation.subjects == ["q6180204"]  # the conversation still remembers
+    follow_up = engine.answer("那高级呢", welder.context)
+    assert follow_up.about == ["q6180204"]
+    assert engine.answer("彩票").about == [] and not engine.answer("宇航员补贴").about
+
+
+def test_share_query_names_the_entries_answered(engine):
+    assert engine.share_query(engine.answer("焊工技师补贴多少")) == "焊工"
+    assert engine.share_query(engine.answer("SYB补贴多少")) == "SYB"
+    assert engine.share_query(engine.answer("焊工高级，车工技师")) == "焊工 车工"
+    assert engine.share_query(engine.answer("一年可以领几次培训补贴")) == ""
+    for text in ("焊工", "SYB"):  # the query finds the entry again in inline mode
+        assert engine.inline(text)[0].reply.about
+
+
+def test_deep_link_codes_open_their_entry(engine):
+    assert engine.link_code("q6180204") == "6-18-02-04" and engine.link_code("JCDI") == "JCDI"
+    welder = engine.open_link("6-18-02-04")
+    assert welder is not None and welder.about == ["q6180204"]
+    assert all(figure in as_text(welder) for figure in ("4730", "3850", "1000"))
+    iyb = engine.open_link("jcdi")
+    assert iyb is not None and "JCDI" in as_text(iyb)
+    for unknown in ("hello", "1-02-03-04", "", "焊工", "inline", "x" * 80):
+        assert engine.open_link(unknown) is None
+
+
+def test_contacts_reply_quotes_the_notice(engine, knowledge):
+    reply = engine.contacts_reply()
+    assert reply.headline == knowledge.clause("contacts")["text"]
+    assert reply.blocks[0].source == knowledge.clause("contacts")["cite"]
 
 
 def test_level_follow_up_on_a_policy_topic(ask):

@@ -118,7 +118,7 @@ def test_0003_gives_each_person_a_conversation_and_keeps_the_old_contexts(
             [{"c": chat, "d": data, "t": when} for chat, data in old_contexts.items()],
         )
     db.upgrade(engine)
-    assert db.current_revision(engine) == "0003" == db.head_revision()
+    assert db.current_revision(engine) == db.head_revision()
     assert "chat_context" not in inspect(engine).get_table_names()
     with Session(engine) as session:
         rows = session.scalars(select(StoredConversation)).all()
@@ -134,6 +134,37 @@ def test_0003_gives_each_person_a_conversation_and_keeps_the_old_contexts(
         conn.commit()
         kept = conn.execute(text("SELECT chat_id, data FROM chat_context")).all()
     assert sorted(kept) == sorted(old_contexts.items())
+    engine.dispose()
+
+
+def test_0005_keeps_logged_questions_and_adds_what_a_thumbs_down_tells(
+    database_url: str,
+) -> None:
+    """Questions logged before 0005_telegram read back with no answer, detail or comment; a
+    downgrade drops the new columns and the shared answers, and keeps the questions."""
+    from alembic import command
+
+    from bot.store.state import Store
+
+    engine = db.make_engine(database_url)
+    db.upgrade(engine, "0003")
+    when = datetime(2026, 11, 1, 9, 30)
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO question_log (text, reason, asked_at) VALUES (:q, :r, :t)"),
+            [{"q": "宇航员补贴", "r": "unanswered", "t": when}],
+        )
+    db.upgrade(engine, "0005_telegram")
+    store = Store(engine=engine)
+    assert [(t, n) for t, n, _ in store.unanswered_report()] == [("宇航员补贴", 1)]
+    assert store.feedback_report() == []
+    store.share_question("证书在哪里查询")
+    with engine.connect() as conn:
+        command.downgrade(db.alembic_config(conn), "0003")
+        conn.commit()
+        kept = conn.execute(text("SELECT text FROM question_log")).all()
+    assert [row[0] for row in kept] == ["宇航员补贴"]
+    assert "shared_answer" not in inspect(engine).get_table_names()
     engine.dispose()
 
 

@@ -57,7 +57,10 @@ def test_question_log_keeps_text_and_time_only_clipped(store: Store) -> None:
             "text",
             "reason",
             "asked_at",
-        }
+            "answer",  # what a 👎 tells: the answer given, what was wrong, a comment
+            "detail",
+            "comment",
+        }  # nobody's id
     assert rows[0].text == "焊工 技师 补贴多少"
     assert len(rows[1].text) == QUESTION_MAX_CHARS
 
@@ -281,3 +284,33 @@ def test_concurrent_first_subscriptions_of_one_chat_merge(
         sub = store.subscription(chat)
         assert sub is not None and sub.active
         assert set(sub.topics) == set(topics)
+
+
+def test_thumbs_down_keeps_the_answer_what_was_wrong_and_a_comment(store: Store) -> None:
+    log_id = store.log_question("焊工技师补贴多少", "thumbs_down", answer="焊工 技师：3850 元/人")
+    assert log_id is not None
+    assert store.annotate_question(log_id, detail="数字不对")
+    assert store.annotate_question(log_id, comment="  应该是\n4000  ")
+    assert not store.annotate_question(log_id)  # nothing to add
+    store.log_question("彩票", "unanswered")  # says nothing more than the question
+    [feedback] = store.feedback_report()
+    assert (feedback.question, feedback.answer, feedback.detail, feedback.comment) == (
+        "焊工技师补贴多少",
+        "焊工 技师：3850 元/人",
+        "数字不对",
+        "应该是 4000",
+    )
+    assert {t for t, _, _ in store.unanswered_report()} == {"焊工技师补贴多少", "彩票"}
+    assert store.log_question("  ", "thumbs_down") is None
+
+
+def test_shared_questions_get_one_short_id_each(store: Store) -> None:
+    first = store.share_question("一年可以领几次培训补贴")
+    assert first.startswith("s_") and len(first) == 12
+    assert store.share_question(" 一年可以领几次培训补贴 ") == first  # the same row
+    other = store.share_question("证书在哪里查询")
+    assert other != first
+    assert store.shared_question(first) == "一年可以领几次培训补贴"
+    assert store.shared_question(other) == "证书在哪里查询"
+    assert store.shared_question("s_unknown000") is None
+    assert store.shared_question("6-18-02-04") is None

@@ -55,6 +55,10 @@ Fault injection (first matching script wins; ``times=None`` means forever)::
     fake.fail(Fault(400, "Bad Request: whatever"), where=lambda method, params: ...)
     fake.clear_faults()
 
+Command menus and the menu button: ``setMyCommands`` / ``getMyCommands`` / ``deleteMyCommands``
+keep one list per scope and language (``fake.commands({"type": "all_group_chats"})``);
+``setChatMenuButton`` one button per chat (``fake.menu_button()`` is the default one).
+
 Chat members: ``fake.set_chat_admins(-100, [7], owner=1)`` makes getChatMember answer
 administrator / creator for them (member for anyone else); getChatAdministrators lists them.
 
@@ -347,7 +351,8 @@ class _State:
     scripts: list[_Script] = field(default_factory=list)
     messages: dict[tuple[Any, int], dict[str, Any]] = field(default_factory=dict)
     webhook_url: str = ""
-    commands: list[Any] = field(default_factory=list)
+    commands: dict[str, list[Any]] = field(default_factory=dict)  # by scope (and language)
+    menu_buttons: dict[Any, Any] = field(default_factory=dict)  # by chat id (None: default)
     admins: dict[Any, tuple[list[int], int | None]] = field(default_factory=dict)
 
 
@@ -664,6 +669,18 @@ class FakeTelegram:
                 if cid == chat_id and m.get("from", {}).get("id") == bot_id
             ]
 
+    def commands(self, scope: dict[str, Any] | None = None, language_code: str = "") -> list[Any]:
+        """The commands set for ``scope`` (default: Telegram's default scope), as getMyCommands
+        answers them; e.g. ``fake.commands({"type": "all_private_chats"})``."""
+        params = {"scope": scope or {"type": "default"}, "language_code": language_code}
+        with self._lock:
+            return list(self._state.commands.get(_scope_key(params), []))
+
+    def menu_button(self, chat_id: int | None = None) -> dict[str, Any]:
+        """The menu button set for ``chat_id`` (None: every private chat's default)."""
+        with self._lock:
+            return dict(self._state.menu_buttons.get(chat_id, {"type": "default"}))
+
     @property
     def webhook_url(self) -> str:
         """The URL the bot registered with setWebhook ('' when none)."""
@@ -856,9 +873,17 @@ class FakeTelegram:
                 "pending_update_count": len(self._state.updates),
             }
         elif name == "setmycommands":
-            self._state.commands = params.get("commands") or []
+            self._state.commands[_scope_key(params)] = params.get("commands") or []
+        elif name == "deletemycommands":
+            self._state.commands.pop(_scope_key(params), None)
         elif name == "getmycommands":
-            result = self._state.commands
+            result = self._state.commands.get(_scope_key(params), [])
+        elif name == "setchatmenubutton":
+            self._state.menu_buttons[params.get("chat_id")] = params.get("menu_button") or {
+                "type": "default"
+            }
+        elif name == "getchatmenubutton":
+            result = self._state.menu_buttons.get(params.get("chat_id"), {"type": "default"})
         elif name == "getchat":
             chat_id = params.get("chat_id")
             result = _chat(chat_id, _chat_type(chat_id))
@@ -926,8 +951,10 @@ class FakeTelegram:
                 if str(params.get("parse_mode", "")).upper() == "HTML":
                     value = html_to_text(value)
                 fields[key] = value
-        if isinstance(params.get("reply_markup"), dict):
-            fields["reply_markup"] = params["reply_markup"]
+        markup = params.get("reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            # Telegram echoes inline keyboards only (not force_reply or reply keyboards).
+            fields["reply_markup"] = markup
         return fields
 
     def _edit(self, name: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -975,6 +1002,12 @@ _REASONS = {
     429: "Too Many Requests",
     502: "Bad Gateway",
 }
+
+
+def _scope_key(params: dict[str, Any]) -> str:
+    """setMyCommands' scope and language as one key (a missing scope is the default one)."""
+    scope = params.get("scope") or {"type": "default"}
+    return json.dumps([scope, params.get("language_code") or ""], sort_keys=True)
 
 
 def _chat_type(chat_id: Any) -> str:

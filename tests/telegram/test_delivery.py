@@ -110,7 +110,9 @@ async def test_broadcast_with_faults(
     during_pause = [c for c in sends if too_many.time + 0.1 < c.time < too_many.time + 0.95]
     assert during_pause == []
     assert all(c.params["parse_mode"] == "HTML" for c in sends)
-    assert html_to_text(sends[-1].text) == "2024年培训目录已更新 <附件2> & 紧缺工种"
+    assert (
+        html_to_text(sends[-1].text).split("\n\n")[1] == "2024年培训目录已更新 <附件2> & 紧缺工种"
+    )
 
 
 async def test_kill_mid_broadcast_then_resume(
@@ -221,7 +223,9 @@ async def test_long_notice_is_split_escaped_and_complete(
     parts = fake_telegram.calls("sendMessage", chat_id=-5)
     assert len(parts) >= 3 and all(c.status == 200 for c in parts)
     assert all(utf16_len(c.text) <= 4096 for c in parts)
-    assert "\n".join(html_to_text(c.text) for c in parts) == text.strip()
+    whole = "\n".join(html_to_text(c.text) for c in parts)
+    header, footer = "淮安职业培训补贴通知\n\n", "\n\n不想再收到：群管理员发送 /unsubscribe"
+    assert whole == header + text.strip() + footer  # the header first, the way out last
 
 
 async def test_per_chat_limits(
@@ -251,9 +255,13 @@ async def test_per_chat_limits(
 
 def test_notice_rendering_escapes_and_never_cuts_an_entity_or_a_surrogate_pair() -> None:
     text = "&" * 5000 + "😀" * 3000
-    parts = render_notice(text)
-    assert "".join(html.unescape(p) for p in parts) == text
+    parts = render_notice(text, "private", "S")
+    body = "".join(html.unescape(p) for p in parts)
+    assert body == "<b>S</b>\n\n" + text + "\n\n<i>不想再收到：回复“退订”</i>"
     for part in parts:
         assert utf16_len(part) <= 4096
         assert html.unescape(part).count("&") == part.count("&amp;")  # no entity was cut
-    assert render_notice("  <b>短通知</b>  ") == ["&lt;b&gt;短通知&lt;/b&gt;"]
+    assert render_notice("  <b>短通知</b>  ", "supergroup", "<人社>") == [
+        "<b>&lt;人社&gt;</b>\n\n&lt;b&gt;短通知&lt;/b&gt;\n\n"
+        "<i>不想再收到：群管理员发送 /unsubscribe</i>"
+    ]

@@ -6,6 +6,8 @@ start their own, and the two-instance tests two webhook processes on one databas
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +17,9 @@ import pytest
 
 from tests.support.fake_telegram import Call, FakeTelegram, telegram_html_error
 from tests.telegram.conftest import (
+    ADMIN_ID,
     PUBLIC_WEBHOOK_URL,
+    ROOT,
     WEBHOOK_SECRET,
     BotProcess,
     WebhookInstance,
@@ -213,3 +217,91 @@ def test_two_webhook_instances_share_context_and_dedupe_updates(
         wait_until(settled, 20, f"{skipped!r} in a log")
         assert len(fake_telegram.calls("sendMessage", chat_id=chat)) == 1
         assert (a.bot.log() + b.bot.log()).count(skipped) == 1
+
+
+def test_menus_per_scope_and_the_menu_button_are_set_at_start(
+    served: tuple[FakeTelegram, BotProcess],
+) -> None:
+    fake, _ = served
+
+    def menu(scope: dict[str, object]) -> list[str]:
+        return [c["command"] for c in fake.commands(scope)]
+
+    private = menu({"type": "all_private_chats"})
+    assert private[:5] == ["help", "calc", "code", "online", "cy"] and "subscribe" in private
+    assert menu({"type": "all_group_chats"}) == ["help", "subscribe", "unsubscribe"]
+    assert menu({"type": "all_chat_administrators"}) == ["help", "subscribe", "unsubscribe"]
+    assert menu({"type": "chat", "chat_id": ADMIN_ID})[-2:] == ["notify", "stats"]
+    assert all(
+        "\u4e00" <= c["description"][0] <= "\u9fff"  # in Chinese
+        for call in fake.calls("setMyCommands")
+        for c in call.params["commands"]
+    )
+    assert fake.menu_button() == {"type": "commands"}
+
+
+def test_help_names_the_bot_and_deep_links_open_answers(
+    served: tuple[FakeTelegram, BotProcess],
+) -> None:
+    fake, _ = served
+    fake.push_message(16, "/help")
+    help_call = _answers(fake, 16)[0]
+    assert f"@{fake.username}" in help_call.text and "/subscribe" in help_call.text
+    assert len(help_call.buttons()) == 3
+    fake.push_message(16, "/start 6-18-02-04")
+    assert "4730" in _answers(fake, 16, count=2)[1].text
+    fake.push_message(16, "/start JCDI")
+    assert "JCDI" in _answers(fake, 16, count=3)[2].text
+    fake.push_message(16, "/start no-such-thing")
+    unknown = _answers(fake, 16, count=4)[3]
+    assert "链接打不开" in unknown.text and f"@{fake.username}" in unknown.text
+
+
+def test_thumbs_down_comment_reaches_the_report_and_logs_hold_no_question(
+    served: tuple[FakeTelegram, BotProcess],
+) -> None:
+    fake, bot = served
+    fake.push_message(17, "电工技师补贴多少")
+    answer = _answers(fake, 17)[0]
+    share = [b for b in answer.buttons() if "switch_inline_query" in b]
+    assert share[0]["switch_inline_query"] == "电工"
+    down = next(b for b in answer.buttons() if b.get("callback_data", "").startswith("bot:fb-:"))
+    fake.push_callback(17, down["callback_data"], message=fake.messages(17)[-1])
+    asked = _answers(fake, 17, count=2)[1]
+    assert asked.text == "哪里不对？"
+    fake.push_callback(17, asked.buttons()[1]["callback_data"], message=fake.messages(17)[-1])
+    _answers(fake, 17, count=3)  # the comment prompt
+    fake.push_message(17, "我问的是电工高级技师", reply_to=fake.messages(17)[-1])
+    assert "谢谢" in _answers(fake, 17, count=4)[3].text
+    report = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "report", "unanswered"],
+        cwd=ROOT,
+        env={**bot.env, "TELEGRAM_BOT_TOKEN": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert (
+        "电工技师补贴多少\t没答到我问的\t我问的是电工高级技师\t电工 技师（二级）：3850" in report
+    )
+    bot.wait_for_log("chat=private intent=feedback_comment")
+    log = bot.log()
+    assert "chat=private intent=subsidy understood=yes latency=" in log
+    assert "电工技师补贴多少" not in log and "我问的是" not in log
+
+
+def test_empty_inline_query_offers_examples(served: tuple[FakeTelegram, BotProcess]) -> None:
+    fake, _ = served
+    update = fake.push_inline_query("", user_id=19)
+    query_id = update["inline_query"]["id"]
+    call = fake.wait_for(
+        "answerInlineQuery",
+        timeout=20,
+        where=lambda c: c.params.get("inline_query_id") == query_id,
+    )[0]
+    results = call.params["results"]
+    assert results[0]["title"] == "焊工考技师能补多少？"
+    assert results[0]["reply_markup"]["inline_keyboard"][0][0]["url"] == (
+        f"https://t.me/{fake.username}?start=6-18-02-04"
+    )

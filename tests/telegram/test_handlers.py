@@ -20,8 +20,10 @@ async def test_private_question_gets_the_figure_with_feedback_buttons(harness: H
     assert "3850" in call.text
     assert call.params["parse_mode"] == "HTML"
     assert telegram_html_error(call.text) is None
-    data = [b["callback_data"] for b in call.buttons()]
-    assert len(data) == 2 and data[0].startswith(FEEDBACK_UP) and data[1].startswith(FEEDBACK_DOWN)
+    up, down, share = call.buttons()
+    assert up["callback_data"].startswith(FEEDBACK_UP)
+    assert down["callback_data"].startswith(FEEDBACK_DOWN)
+    assert (share["text"], share["switch_inline_query"]) == (texts.SHARE_BUTTON, "焊工")
 
 
 async def test_start_offers_examples_and_an_example_button_answers(harness: Harness) -> None:
@@ -34,9 +36,16 @@ async def test_start_offers_examples_and_an_example_button_answers(harness: Harn
     assert "3850" in answers[1].text  # 焊工考技师能补多少？
 
 
-async def test_help_lists_what_can_be_asked(harness: Harness) -> None:
+async def test_help_is_short_names_the_bot_and_says_how_to_get_notices(harness: Harness) -> None:
     call = await harness.ask(PRIVATE, "/help")
-    assert "/calc" in call.text and "补贴标准" in call.text
+    assert f"@{harness.fake.username} 焊工 技师" in call.text and "@机器人用户名" not in call.text
+    assert "/calc" in call.text and "/subscribe" in call.text and "管理员" in call.text
+    assert len(call.text) <= 400 and call.text.count("\n") <= 8  # one phone screen
+    examples = call.buttons()
+    assert [b["text"] for b in examples] == harness.services.engine.examples[:3]
+    await harness.press(PRIVATE, examples[0]["callback_data"])
+    answers = await harness.fake.await_calls("sendMessage", chat_id=PRIVATE, count=2)
+    assert "3850" in answers[1].text
 
 
 async def test_quick_lookup_commands(harness: Harness) -> None:
@@ -55,11 +64,29 @@ async def test_unknown_private_command_points_to_help(harness: Harness) -> None:
     assert (await harness.ask(PRIVATE, "/nonsense")).text == texts.UNKNOWN_COMMAND
 
 
-async def test_command_menu_is_registered_on_start(harness: Harness) -> None:
-    calls = harness.fake.calls("setMyCommands")
-    assert [c["command"] for c in calls[0].params["commands"]][:6] == [
-        c for c, _ in texts.COMMANDS
-    ]
+async def test_command_menus_are_registered_per_scope_on_start(harness: Harness) -> None:
+    fake = harness.fake
+
+    def menu(scope: dict[str, object]) -> list[str]:
+        return [c["command"] for c in fake.commands(scope)]
+
+    private = menu({"type": "all_private_chats"})
+    assert private == [c for c, _ in texts.PRIVATE_COMMANDS]
+    assert {"calc", "code", "online", "cy", "subscribe"} <= set(private)
+    assert "notify" not in private and "stats" not in private
+    assert menu({"type": "all_group_chats"}) == ["help", "subscribe", "unsubscribe"]
+    admins = fake.commands({"type": "all_chat_administrators"})
+    assert "创业" in next(c["description"] for c in admins if c["command"] == "subscribe")
+    staff = menu({"type": "chat", "chat_id": ADMIN_ID})
+    assert staff == [*private, "notify", "stats"]
+    assert fake.commands() == []  # nothing left in the default scope
+    assert fake.menu_button() == {"type": "commands"}
+    registered = {"start", "help", "calc", "code", "online", "cy", "subscribe", "unsubscribe"}
+    registered |= {"notify", "stats"}
+    listed = {
+        c["command"] for call in fake.calls("setMyCommands") for c in call.params["commands"]
+    }
+    assert listed <= registered  # only commands that exist on this branch
 
 
 async def test_ambiguous_name_asks_with_buttons_and_a_press_answers_in_place(
@@ -94,11 +121,13 @@ async def test_thumbs_down_logs_the_question_without_identity(harness: Harness) 
     down = next(
         b["callback_data"]
         for b in answer.buttons()
-        if b["callback_data"].startswith(FEEDBACK_DOWN)
+        if b.get("callback_data", "").startswith(FEEDBACK_DOWN)
     )
     reply = await harness.press(PRIVATE, down)
     assert reply.params["text"] == texts.FEEDBACK_DOWN
-    await harness.fake.await_calls("editMessageReplyMarkup", chat_id=PRIVATE)
+    edit = (await harness.fake.await_calls("editMessageReplyMarkup", chat_id=PRIVATE))[0]
+    kept = [b for row in edit.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert [b["text"] for b in kept] == [texts.SHARE_BUTTON]  # 👍/👎 gone, 分享 stays
     await harness.press(PRIVATE, down)  # a second press logs nothing more
     await harness.settle()
     assert [(t, n) for t, n, _ in harness.store.unanswered_report()] == [("焊工技师补贴多少", 1)]
@@ -130,7 +159,9 @@ async def test_group_answers_only_when_addressed(harness: Harness) -> None:
     replies = await fake.await_calls("sendMessage", chat_id=GROUP)
     await harness.settle()
     assert len(fake.calls("sendMessage", chat_id=GROUP)) == 1
-    assert "3850" in replies[0].text and not replies[0].buttons()  # no 👍/👎 in groups
+    assert "3850" in replies[0].text
+    # no 👍/👎 in groups, but the answer can be shared
+    assert [b["text"] for b in replies[0].buttons()] == [texts.SHARE_BUTTON]
     assert replies[0].params["reply_parameters"]["message_id"] == mention["message"]["message_id"]
     bot_message = fake.messages(GROUP)[-1]
     follow_up = await harness.ask(GROUP, "那高级技师呢", user_id=5, reply_to=bot_message)
@@ -169,9 +200,14 @@ async def test_inline_query_answers_compact_cards(harness: Harness) -> None:
     call = (await harness.fake.await_calls("answerInlineQuery"))[0]
     results = call.params["results"]
     assert 1 <= len(results) <= 10
-    assert call.params["cache_time"] <= 60 and not call.params.get("is_personal")
+    # The same for everyone: cached by Telegram, not personal.
+    assert call.params["cache_time"] == 300 and not call.params.get("is_personal")
     content = results[0]["input_message_content"]
     assert "3850" in content["message_text"] and content["parse_mode"] == "HTML"
+    assert "4730" in content["message_text"]  # every level, not only the one asked
+    assert results[0]["description"].startswith("焊工 技师（二级）：3850")
+    [[open_in_bot]] = results[0]["reply_markup"]["inline_keyboard"]
+    assert open_in_bot["url"] == f"https://t.me/{harness.fake.username}?start=6-18-02-04"
     assert all(
         telegram_html_error(r["input_message_content"]["message_text"]) is None for r in results
     )

@@ -112,7 +112,7 @@ async def test_job_queue_delivers_queued_notices(
     await notices_app.start()
     try:
         calls = await fake_telegram.await_calls(
-            "sendMessage", where=lambda c: c.text == "明天起报名", count=2, timeout=20
+            "sendMessage", where=lambda c: "明天起报名" in c.text, count=2, timeout=20
         )
     finally:
         await notices_app.stop()

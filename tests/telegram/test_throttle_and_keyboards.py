@@ -10,7 +10,7 @@ import pytest
 from telegram import Chat, Message, Update, User
 from telegram.error import BadRequest, NetworkError, TimedOut
 
-from bot.telegram.keyboards import Callback, parse_callback, reply_markup
+from bot.telegram.keyboards import Callback, parse_callback, reply_markup, without_feedback
 from bot.telegram.throttle import ChatOrderedProcessor, FloodGuard, Verdict, safe_to_retry
 from nlp.reply import Choice
 
@@ -48,7 +48,21 @@ def test_safe_to_retry() -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [None, "", "x" * 65, "焊" * 22, "a\nb", "a\x00", "bot:fb+:XYZ", "bot:ex:abc", "bot:other", 42],
+    [
+        None,
+        "",
+        "x" * 65,
+        "焊" * 22,
+        "a\nb",
+        "a\x00",
+        "bot:fb+:XYZ",
+        "bot:ex:abc",
+        "bot:other",
+        42,
+        "bot:why:0123abcd:4",  # there are four choices
+        "bot:why:0123abcd",
+        "bot:why:XYZ:1",
+    ],
 )
 def test_invalid_callback_data_is_refused(data: object) -> None:
     assert parse_callback(data) is None
@@ -58,6 +72,22 @@ def test_callback_data_kinds() -> None:
     assert parse_callback("pick:q154") == Callback("choice", "pick:q154")
     assert parse_callback("bot:ex:3") == Callback("example", "3")
     assert parse_callback("bot:fb-:0123abcd") == Callback("feedback_down", "0123abcd")
+    assert parse_callback("bot:why:0123abcd:3") == Callback("why", "0123abcd:3")
+
+
+def test_keyboard_under_an_answer_choices_then_feedback_then_share() -> None:
+    markup = reply_markup([Choice("技师", "lv:q1||L2")], "0123abcd", " 焊工  车工 ")
+    assert markup is not None
+    rows = [[b.text for b in row] for row in markup.inline_keyboard]
+    assert rows == [["技师"], ["👍 有帮助", "👎 没帮助"], ["分享"]]
+    assert markup.inline_keyboard[2][0].switch_inline_query == "焊工 车工"
+    kept = without_feedback(markup)
+    assert kept is not None and [[b.text for b in r] for r in kept.inline_keyboard] == [
+        ["技师"],
+        ["分享"],
+    ]
+    assert without_feedback(reply_markup([], "0123abcd")) is None
+    assert reply_markup([], None, "") is None
 
 
 def test_keyboard_skips_payloads_that_cannot_be_callback_data() -> None:

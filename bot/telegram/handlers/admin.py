@@ -1,6 +1,7 @@
 """``/stats``: the questions the bot could not answer or got 👎 for, with counts, shown to the
 user ids in ``SKILLBOT_ADMINS`` (``skillbot report unanswered`` prints the same).  The log holds
-question text and time only, never who asked.
+question text and time only, never who asked; the newest 👎 follow with what was wrong and the
+comment.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from bot.telegram.handlers.commands import NEW_MESSAGE
 from bot.telegram.handlers.replies import send_html, thread_of
 
 STATS_LIMIT = 30
+FEEDBACK_LIMIT = 5
 
 
 async def stats(update: Update, context: BotContext) -> None:
@@ -28,7 +30,9 @@ async def stats(update: Update, context: BotContext) -> None:
     if user is None or not context.settings.is_admin(user.id):
         await send_html(context.bot, chat.id, html.escape(texts.ADMIN_ONLY), thread_id=thread_id)
         return
-    rows = await asyncio.to_thread(context.services.store.unanswered_report, STATS_LIMIT)
+    store = context.services.store
+    rows = await asyncio.to_thread(store.unanswered_report, STATS_LIMIT)
+    feedback = await asyncio.to_thread(store.feedback_report, FEEDBACK_LIMIT)
     if not rows:
         await send_html(
             context.bot, chat.id, html.escape(texts.NO_UNANSWERED), thread_id=thread_id
@@ -36,6 +40,14 @@ async def stats(update: Update, context: BotContext) -> None:
         return
     lines = [f"<b>{html.escape(texts.UNANSWERED_TITLE)}</b>"]
     lines += [f"{count} 次（{seen:%m-%d %H:%M}）{html.escape(text)}" for text, count, seen in rows]
+    if feedback:
+        lines += ["", f"<b>{html.escape(texts.FEEDBACK_TITLE)}</b>"]
+        lines += [
+            html.escape(
+                f"👎 {f.question} — {f.detail or '?'}" + (f"：{f.comment}" if f.comment else "")
+            )
+            for f in feedback
+        ]
     await send_html(context.bot, chat.id, "\n".join(lines), thread_id=thread_id)
 
 

@@ -1,4 +1,5 @@
-"""Button presses: engine choices (answered in place), example questions and 👍/👎 feedback.
+"""Button presses: engine choices (answered in place), example questions and feedback
+(👍/👎 and 「哪里不对？」's choices, ``handlers.feedback``).
 
 Callback data is untrusted (``bot.telegram.keyboards.parse_callback``); anything unknown gets a
 polite answer.  Every press is answered with ``answerCallbackQuery`` so the client stops its
@@ -7,25 +8,23 @@ spinner.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from telegram import Message, Update
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.telegram import texts
+from bot.telegram import journal, texts
 from bot.telegram.context import BotContext
 from bot.telegram.handlers.chat import (
     answer_text,
     conversation_of,
     load_state,
-    remember_question,
+    markup_for,
     save_state,
-    wants_feedback,
 )
-from bot.telegram.handlers.replies import edit_html, is_not_modified, render
-from bot.telegram.keyboards import parse_callback, reply_markup
+from bot.telegram.handlers.feedback import on_feedback, on_what_was_wrong
+from bot.telegram.handlers.replies import edit_html, render
+from bot.telegram.keyboards import parse_callback
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -47,6 +46,10 @@ async def on_button(update: Update, context: BotContext) -> None:
     if pressed.kind in ("feedback_up", "feedback_down"):
         await on_feedback(update, context, message, pressed.value, pressed.kind == "feedback_up")
         return
+    if pressed.kind == "why":
+        key, _, choice = pressed.value.partition(":")
+        await on_what_was_wrong(update, context, message, key, int(choice))
+        return
     await on_choice(update, context, message, pressed.value)
 
 
@@ -58,15 +61,14 @@ async def on_choice(update: Update, context: BotContext, message: Message, paylo
     conversation = conversation_of(update)
     engine_ctx, bot_state = await load_state(context, conversation)
     reply = context.services.engine.choose(payload, engine_ctx or None)
+    journal.note(reply)
     if not reply.understood:
         await query.answer(texts.BUTTON_EXPIRED)
         return
     await query.answer()
-    key = None
-    if wants_feedback(message.chat, reply):
-        key = remember_question(bot_state, _question_for(message, payload))
+    markup = markup_for(context, message.chat, _question_for(message, payload), reply, bot_state)
     await save_state(context, conversation, reply.context, bot_state)
-    await edit_html(message, render(reply), reply_markup(reply.choices, key))
+    await edit_html(message, render(reply), markup)
 
 
 def _question_for(message: Message, payload: str) -> str:
@@ -81,31 +83,6 @@ def _question_for(message: Message, payload: str) -> str:
         payload,
     )
     return f"{(message.text or '').splitlines()[0] if message.text else ''} → {label}".strip()
-
-
-async def on_feedback(
-    update: Update, context: BotContext, message: Message, key: str, helpful: bool
-) -> None:
-    """Thank for 👍; log the question for 👎 (text and time only); remove the buttons."""
-    query = update.callback_query
-    assert query is not None
-    conversation = conversation_of(update)
-    engine_ctx, bot_state = await load_state(context, conversation)
-    asked = bot_state.get("fb") if isinstance(bot_state.get("fb"), dict) else {}
-    question = asked.pop(key, None) if isinstance(asked, dict) else None
-    if question is not None:
-        if not helpful:
-            await asyncio.to_thread(
-                context.services.store.log_question, str(question), "thumbs_down"
-            )
-        await save_state(context, conversation, engine_ctx, {**bot_state, "fb": asked})
-    await query.answer(texts.FEEDBACK_UP if helpful else texts.FEEDBACK_DOWN)
-    if message.reply_markup is not None:
-        try:
-            await message.edit_reply_markup(None)
-        except BadRequest as error:
-            if not is_not_modified(error):
-                raise
 
 
 def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:

@@ -3,8 +3,12 @@
 Follow-up context is kept per person in each chat (:func:`conversation_of`): in a group, one
 person's "那车工呢" continues their own question, not the last speaker's.  It lives in the
 database (``Store``), so it survives restarts and is shared by several instances.  Next to the
-engine's context the bot keeps, under ``_bot``, the questions its recent 👍/👎 buttons refer to
-(the button can carry only a short key).
+engine's context the bot keeps, under ``_bot``, the questions (and answers) its recent 👍/👎
+buttons refer to (the button can carry only a short key) and the feedback waiting for a comment
+(``handlers.feedback``).
+
+Every answer carries 「分享」 (inline mode with the names of the entries it answers, or the
+question when it answers none) and, in private chats, 👍/👎.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ import asyncio
 import secrets
 from typing import Any
 
-from telegram import Chat, Update
+from telegram import Chat, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, MessageHandler, filters
 
+from bot.render import as_text
+from bot.telegram import journal
 from bot.telegram.context import BotContext
 from bot.telegram.handlers.replies import render, send_html, thread_of
 from bot.telegram.keyboards import reply_markup
@@ -24,6 +30,7 @@ from nlp.reply import Reply
 
 BOT_STATE = "_bot"
 FEEDBACK_KEEP = 20
+FEEDBACK_ANSWER_CHARS = 600
 
 
 def split_state(stored: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -33,12 +40,13 @@ def split_state(stored: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]
     return engine_ctx, dict(bot_state) if isinstance(bot_state, dict) else {}
 
 
-def remember_question(bot_state: dict[str, Any], question: str) -> str:
-    """Keep ``question`` for the feedback buttons; return the key the buttons carry."""
+def remember_question(bot_state: dict[str, Any], question: str, answer: str = "") -> str:
+    """Keep ``question`` and the ``answer`` given for the feedback buttons; return the key the
+    buttons carry."""
     key = secrets.token_hex(4)
     asked = bot_state.get("fb")
     asked = dict(asked) if isinstance(asked, dict) else {}
-    asked[key] = question
+    asked[key] = {"q": question, "a": answer[:FEEDBACK_ANSWER_CHARS]}
     bot_state["fb"] = dict(list(asked.items())[-FEEDBACK_KEEP:])
     return key
 
@@ -77,8 +85,30 @@ async def save_state(
 
 
 def wants_feedback(chat: Chat, reply: Reply) -> bool:
-    """👍/👎 go under understood answers in private chats (not under a question back)."""
-    return chat.type == ChatType.PRIVATE and reply.understood and not reply.choices
+    """👍/👎 go under every answer in private chats (questions back with buttons included)."""
+    return chat.type == ChatType.PRIVATE and bool(reply.blocks)
+
+
+def share_query(context: BotContext, question: str, reply: Reply) -> str:
+    """What 「分享」 types into inline mode: the entries the reply answers, else the question
+    (nothing for a reply not understood, or only asking which entry)."""
+    if not reply.understood:
+        return ""
+    names = context.services.engine.share_query(reply)
+    if names or (reply.choices and not reply.about):
+        return names
+    return question
+
+
+def markup_for(
+    context: BotContext, chat: Chat, question: str, reply: Reply, bot_state: dict[str, Any]
+) -> Any:
+    """The keyboard under ``reply``: its choices, 👍/👎 (private chats; the question and the
+    answer kept for them in ``bot_state``) and 「分享」."""
+    key = None
+    if wants_feedback(chat, reply):
+        key = remember_question(bot_state, question, as_text(reply, with_choices=False))
+    return reply_markup(reply.choices, key, share_query(context, question, reply))
 
 
 async def answer_text(
@@ -86,22 +116,38 @@ async def answer_text(
 ) -> None:
     """Answer ``text`` in the update's chat with the engine, continuing the sender's
     conversation."""
-    chat = update.effective_chat
-    assert chat is not None
     conversation = conversation_of(update)
     engine_ctx, bot_state = await load_state(context, conversation)
     reply = context.services.engine.answer(text, engine_ctx or None, intent=intent)
+    await send_answer(update, context, text, reply, bot_state)
+
+
+async def send_answer(
+    update: Update,
+    context: BotContext,
+    question: str,
+    reply: Reply,
+    bot_state: dict[str, Any] | None = None,
+) -> Message | None:
+    """Send ``reply`` to ``question`` in the update's chat and keep the conversation after it
+    (``bot_state``: the sender's, when already loaded)."""
+    chat = update.effective_chat
+    assert chat is not None
+    journal.note(reply)
+    conversation = conversation_of(update)
+    if bot_state is None:
+        bot_state = (await load_state(context, conversation))[1]
     if not reply.understood:
-        await asyncio.to_thread(context.services.store.log_question, text, "unanswered")
-    key = remember_question(bot_state, text) if wants_feedback(chat, reply) else None
+        await asyncio.to_thread(context.services.store.log_question, question, "unanswered")
+    markup = markup_for(context, chat, question, reply, bot_state)
     await save_state(context, conversation, reply.context, bot_state)
     message = update.effective_message
     reply_to = message.message_id if message and chat.type != ChatType.PRIVATE else None
-    await send_html(
+    return await send_html(
         context.bot,
         chat.id,
         render(reply),
-        reply_markup(reply.choices, key),
+        markup,
         reply_to=reply_to,
         thread_id=thread_of(message),
     )

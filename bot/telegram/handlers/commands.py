@@ -1,29 +1,41 @@
-"""Commands: /start, /help, the quick lookups (/calc, /code, /online, /cy) and the command menu."""
+"""Commands: /start (with deep links), /help and the quick lookups (/calc, /code, /online, /cy).
+
+A deep link ``https://t.me/<bot>?start=<payload>`` opens an answer: a catalogue code
+(``start=6-18-02-04``), an entrepreneurship programme's code (``start=JCDI``) or the short id of
+an answer shared from inline mode (``start=s_…``, ``Store.share_question``).  A payload that
+opens nothing gets a polite /help.  The menus themselves are ``bot.telegram.menus``.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import html
-import logging
 from typing import Any
 
-from telegram import BotCommand, Update
-from telegram.error import TelegramError
+from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
+from bot.store.state import SHARED_ID_PREFIX, TOPICS
 from bot.telegram import texts
 from bot.telegram.context import BotContext
-from bot.telegram.handlers.chat import answer_text
-from bot.telegram.handlers.replies import render, send_html, thread_of
+from bot.telegram.handlers.chat import answer_text, send_answer
+from bot.telegram.handlers.replies import send_html, thread_of
 from bot.telegram.keyboards import examples_keyboard
 
 # Command → the engine intent it forces (see Engine.answer).
 LOOKUPS = {"calc": "subsidy", "code": "code", "online": "online", "cy": "entrepreneurship"}
+# Start parameters that only open the bot (the inline results' own button).
+PLAIN_STARTS = frozenset({"", "inline"})
 
 
 async def start(update: Update, context: BotContext) -> None:
-    """Greet the user and offer example questions as buttons."""
+    """Open a deep link's answer, or greet the user and offer example questions as buttons."""
     chat = update.effective_chat
     assert chat is not None
+    payload = context.args[0] if context.args else ""
+    if payload not in PLAIN_STARTS:
+        await open_deep_link(update, context, payload)
+        return
     await send_html(
         context.bot,
         chat.id,
@@ -33,12 +45,44 @@ async def start(update: Update, context: BotContext) -> None:
     )
 
 
-async def help_command(update: Update, context: BotContext) -> None:
-    """Explain what can be asked."""
+async def open_deep_link(update: Update, context: BotContext, payload: str) -> None:
+    """Answer what ``start=<payload>`` names: a code, a programme, a shared answer; else /help."""
+    if payload.startswith(SHARED_ID_PREFIX):
+        question = await asyncio.to_thread(context.services.store.shared_question, payload)
+        if question is not None:
+            await answer_text(update, context, question)
+            return
+    reply = context.services.engine.open_link(payload)
+    if reply is not None:
+        await send_answer(update, context, payload, reply)
+        return
+    await send_help(update, context, lead=texts.LINK_UNKNOWN)
+
+
+def help_text(username: str) -> str:
+    """/help's text (escaped HTML) naming the bot by its @username."""
+    return html.escape(texts.HELP.format(username=username, topics="、".join(TOPICS)))
+
+
+async def send_help(update: Update, context: BotContext, lead: str = "") -> None:
+    """Send /help: short, the bot's real @username, three example questions as buttons."""
     chat = update.effective_chat
     assert chat is not None
-    body = html.escape(texts.HELP_INTRO) + "\n\n" + render(context.services.engine.help_reply())
-    await send_html(context.bot, chat.id, body, thread_id=thread_of(update.effective_message))
+    body = help_text(context.bot.username)
+    if lead:
+        body = html.escape(lead) + "\n\n" + body
+    await send_html(
+        context.bot,
+        chat.id,
+        body,
+        examples_keyboard(context.services.engine.examples, limit=texts.HELP_EXAMPLES),
+        thread_id=thread_of(update.effective_message),
+    )
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """Explain what can be asked, how to ask inline and how to get notices."""
+    await send_help(update, context)
 
 
 async def lookup(update: Update, context: BotContext) -> None:
@@ -67,14 +111,6 @@ async def unknown_command(update: Update, context: BotContext) -> None:
         html.escape(texts.UNKNOWN_COMMAND),
         thread_id=thread_of(update.effective_message),
     )
-
-
-async def set_command_menu(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Register the command menu (setMyCommands); a failure only costs the menu."""
-    try:
-        await application.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
-    except TelegramError as error:
-        logging.getLogger(__name__).warning("setMyCommands failed: %s", error)
 
 
 # Commands are new messages only: PTB's default also fires on an edited message (and channel

@@ -1,12 +1,21 @@
-"""Inline mode (``@bot 焊工 技师``): up to 10 compact result cards from the engine."""
+"""Inline mode (``@bot 焊工 技师``): up to 10 compact result cards from the engine.
+
+An empty query offers the example questions as cards; a card for an entry shows the figures
+for every level.  Each understood card carries a deep link back to the bot that opens the same
+answer: the entry's code (``start=6-18-02-04``, ``start=JCDI``), else the short id of the
+question (``start=s_…``, kept by ``Store.share_question``).  Cards depend on the query alone,
+never on who asks, so Telegram caches them for everyone (``cache_time``, not personal).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from typing import Any
 
 from telegram import (
+    InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
     InputTextMessageContent,
@@ -16,16 +25,19 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, InlineQueryHandler
 
-from bot.telegram import texts
+from bot.telegram import journal, texts
 from bot.telegram.context import BotContext
 from bot.telegram.formatting import split_html
 from bot.telegram.handlers.replies import render
+from bot.telegram.keyboards import open_in_bot
+from nlp.engine import Card
 
 logger = logging.getLogger(__name__)
 
 MAX_CARDS = 10
-# Cards depend only on the query text, not on who asks: shared cache, kept short.
-CACHE_SECONDS = 30
+MAX_QUERY_CHARS = 256
+# Cards depend only on the query text and the loaded notice, not on who asks.
+CACHE_SECONDS = 300
 
 
 def _result_id(card_id: str) -> str:
@@ -35,11 +47,29 @@ def _result_id(card_id: str) -> str:
     return hashlib.sha256(card_id.encode()).hexdigest()[:64]
 
 
+async def _link_back(
+    context: BotContext, card: Card, question: str
+) -> InlineKeyboardMarkup | None:
+    """The 「在机器人中打开」 button of a card: by the entry's code when the card is what the
+    code opens (the entry's figures), else by the question's short id."""
+    reply = card.reply
+    if not reply.understood or not context.bot.username:
+        return None
+    code = None
+    if len(reply.about) == 1 and set(reply.intents) <= {"subsidy"}:
+        code = context.services.engine.link_code(reply.about[0])
+    if code is None:
+        code = await asyncio.to_thread(context.services.store.share_question, question)
+    return open_in_bot(context.bot.username, code)
+
+
 async def on_inline_query(update: Update, context: BotContext) -> None:
-    """Answer an inline query with compact cards."""
+    """Answer an inline query with compact cards (the examples for an empty query)."""
     query = update.inline_query
     assert query is not None
-    cards = context.services.engine.inline(query.query[:256], limit=MAX_CARDS)
+    text = query.query[:MAX_QUERY_CHARS]
+    cards = context.services.engine.inline(text, limit=MAX_CARDS)[:MAX_CARDS]
+    journal.note_intent("inline_examples" if not text.strip() else "inline")
     results = [
         InlineQueryResultArticle(
             id=_result_id(card.id),
@@ -48,8 +78,9 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
             input_message_content=InputTextMessageContent(
                 split_html(render(card.reply))[0], parse_mode=ParseMode.HTML
             ),
+            reply_markup=await _link_back(context, card, text.strip() or card.title),
         )
-        for card in cards[:MAX_CARDS]
+        for card in cards
     ]
     try:
         await query.answer(

@@ -6,7 +6,9 @@ getChatMember); in a private chat a person subscribes themself.  ``/notify`` is 
 listed in ``SKILLBOT_ADMINS`` and only in a private chat; one /notify message queues one notice
 however often it is handled (its chat and message id are the notice's ``request_key``).  Only
 new messages are commands: an edited /notify or /subscribe does nothing.  Subscriptions follow a
-group upgraded to a supergroup.
+group upgraded to a supergroup.  「退订」 in a private chat (every private notice's last line says
+so) stops that person's notices.  The admin who sent /notify gets one message, edited as the
+counts change (已送达 N / 失败 M / 等待 K) until nothing is left to send.
 
 The store and the settings (``SKILLBOT_ADMINS``, ``SKILLBOT_DELIVERY``, ``SKILLBOT_NOTIFY_RATE``,
 ``SKILLBOT_DELIVERY_INTERVAL``) are the application's own, reached through :class:`BotContext`.
@@ -20,17 +22,21 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import re
+from dataclasses import dataclass
 from typing import Any, cast
 
 from telegram import Bot, Message, Update
-from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import TelegramError
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from bot.store.state import TOPIC_ALL, TOPICS
+from bot.render import notice_counts
+from bot.store.state import TOPIC_ALL, TOPICS, NoticeStatus
+from bot.telegram import texts
 from bot.telegram.context import BotContext, services_of, settings_of
 from bot.telegram.delivery import Deliverer, MessageSender
-from bot.telegram.handlers.replies import send_html, thread_of
+from bot.telegram.handlers.replies import is_not_modified, send_html, thread_of
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +59,8 @@ NOTIFY_USAGE = "用法：/notify [主题] 通知内容\n" + USAGE_TOPICS
 NOTIFY_PRIVATE_ONLY = "请在与机器人的私聊中使用 /notify。"
 NOTIFY_DENIED = "只有管理人员可以发送通知。"
 NOTIFY_QUEUED = "通知 #{notice_id} 已排队：{count} 个订阅（主题 {topic}）。"
+# How long the admin's progress message follows a notice before pointing to the CLI.
+PROGRESS_SECONDS = 3600.0
 
 
 def _topics(args: list[str]) -> tuple[list[str], list[str]]:
@@ -158,15 +166,91 @@ async def notify(update: Update, context: BotContext) -> None:
     # Handled twice (redelivered, another instance), the same message queues one notice and
     # gets the same answer.
     request_key = f"tg:{chat.id}:{message.message_id}"
+    store = context.services.store
     notice_id, count = await asyncio.to_thread(
-        context.services.store.queue_notice,
-        body,
-        topic,
-        None,
-        f"tg:{user.id}",
-        request_key=request_key,
+        store.queue_notice, body, topic, None, f"tg:{user.id}", request_key=request_key
     )
-    await _reply(update, NOTIFY_QUEUED.format(notice_id=notice_id, count=count, topic=topic))
+    if count == 0:
+        await _reply(update, texts.NOTIFY_NOBODY.format(notice_id=notice_id, topic=topic))
+        return
+    status = await asyncio.to_thread(store.notice_status, notice_id)
+    assert status is not None
+    queued = NOTIFY_QUEUED.format(notice_id=notice_id, count=count, topic=topic)
+    progress = await send_html(
+        context.bot,
+        chat.id,
+        html.escape(queued + "\n" + notice_counts(status)),
+        thread_id=thread_of(message),
+    )
+    job_queue = context.application.job_queue
+    if progress is not None and job_queue is not None:
+        loop = asyncio.get_running_loop()
+        job_queue.run_repeating(
+            cast(Any, refresh_progress),  # JobQueue's context type is the application's
+            interval=context.settings.delivery_interval,
+            first=context.settings.delivery_interval,
+            data=Progress(chat.id, progress.message_id, notice_id, loop.time() + PROGRESS_SECONDS),
+            name=f"notice-{notice_id}-progress",
+        )
+
+
+@dataclass
+class Progress:
+    """The admin's message that follows one notice's delivery."""
+
+    chat_id: int
+    message_id: int
+    notice_id: int
+    until: float  # loop time after which it stops following
+    shown: str = ""
+
+
+def progress_text(status: NoticeStatus, *, final: bool = False) -> str:
+    """The admin's progress message: 已送达 N / 失败 M / 等待 K, and whether it is done."""
+    template = texts.NOTIFY_DONE if status.done else texts.NOTIFY_PROGRESS
+    if final and not status.done:
+        template = texts.NOTIFY_STILL_GOING
+    return template.format(
+        notice_id=status.notice_id, topic=status.topic, counts=notice_counts(status)
+    )
+
+
+async def refresh_progress(context: BotContext) -> None:
+    """JobQueue callback: edit the admin's message when the counts changed; stop once nothing
+    is left to send (or after ``PROGRESS_SECONDS``, pointing to ``skillbot notify status``)."""
+    job = context.job
+    assert job is not None and isinstance(job.data, Progress)
+    progress = job.data
+    status = await asyncio.to_thread(context.services.store.notice_status, progress.notice_id)
+    if status is None:
+        job.schedule_removal()
+        return
+    final = status.done or asyncio.get_running_loop().time() > progress.until
+    text = progress_text(status, final=final)
+    if final:
+        job.schedule_removal()
+    if text == progress.shown:
+        return
+    try:
+        await context.bot.edit_message_text(
+            html.escape(text), progress.chat_id, progress.message_id, parse_mode=ParseMode.HTML
+        )
+        progress.shown = text
+    except BadRequest as error:
+        if not is_not_modified(error):  # the message is gone: nothing left to follow
+            log.warning("progress of notice %s: %s", progress.notice_id, error)
+            job.schedule_removal()
+    except TelegramError as error:  # a network blip: try again at the next run
+        log.warning("progress of notice %s: %s", progress.notice_id, error)
+
+
+async def opt_out(update: Update, context: BotContext) -> None:
+    """「退订」 in a private chat: stop every notice to this person."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    info = await asyncio.to_thread(context.services.store.unsubscribe, chat.id, [])
+    await _reply(update, UNSUBSCRIBED if info is not None else NOT_SUBSCRIBED)
 
 
 async def follow_migration(update: Update, context: BotContext) -> None:
@@ -216,6 +300,16 @@ def register(
     application.add_handler(CommandHandler("subscribe", subscribe, filters=groups_and_private))
     application.add_handler(CommandHandler("unsubscribe", unsubscribe, filters=groups_and_private))
     application.add_handler(CommandHandler("notify", notify, filters=new_message))
+    # 「退订」, as every private notice's last line says (before private text is a question).
+    words = "|".join(map(re.escape, texts.OPT_OUT_WORDS))
+    application.add_handler(
+        MessageHandler(
+            new_message
+            & filters.ChatType.PRIVATE
+            & filters.Regex(re.compile(rf"^\s*(?:{words})\s*[。.!！]?\s*$")),
+            opt_out,
+        )
+    )
     application.add_handler(
         MessageHandler(new_message & MIGRATED_TO, follow_migration), group=_MIGRATION_GROUP
     )
@@ -232,6 +326,7 @@ def register(
             )
         bot = application.bot
     deliverer_options.setdefault("messages_per_second", settings.notify_rate)
+    deliverer_options.setdefault("sender", settings.notice_sender)
     deliverer = Deliverer(cast(MessageSender, bot), services.store, **deliverer_options)
     services.deliverer = deliverer
     application.job_queue.run_repeating(
