@@ -274,7 +274,7 @@ class Engine:
     def _noted(self, reply: Reply, turn: Turn) -> Reply:
         """Say on ``reply`` what it answers: the stages leave the turn's targets and intents
         at what was answered (a follow-up's entry included; a question back has none)."""
-        reply.intents = list(turn.q.intents)
+        reply.intents = [*turn.topics, *turn.policy]  # what was answered, not helper words
         if reply.understood:
             reply.about = [k for k in turn.q.targets if self.kit.valid_key(k)]
         return reply

@@ -403,9 +403,7 @@ class Store:
         if not short_id.startswith(SHARED_ID_PREFIX) or len(short_id) > 16:
             return None
         with self._read() as session:
-            return session.scalar(
-                select(SharedAnswer.question).where(SharedAnswer.id == short_id)
-            )
+            return session.scalar(select(SharedAnswer.question).where(SharedAnswer.id == short_id))
 
     def unanswered_report(self, limit: int = 50) -> list[tuple[str, int, datetime]]:
         """Return (text, times asked, last asked), most frequent first."""

@@ -331,7 +331,11 @@ def test_inline_entry_card_shows_every_level_and_describes_the_one_asked(engine)
 
 def test_empty_inline_query_offers_the_examples_answered_outright(engine):
     cards = engine.inline("", limit=3)
-    assert [c.title for c in cards] == ["焊工考技师能补多少？", "电工高级技师补贴", "茶艺师可以线上培训吗"]
+    assert [c.title for c in cards] == [
+        "焊工考技师能补多少？",
+        "电工高级技师补贴",
+        "茶艺师可以线上培训吗",
+    ]
     assert all(c.reply.understood and c.reply.about for c in cards)
     assert "3850" in cards[0].description
 
