@@ -92,6 +92,8 @@ class QuestionLog(Base):
     text: Mapped[str] = mapped_column(String(QUESTION_MAX_CHARS), index=True)
     reason: Mapped[str] = mapped_column(String(16))
     asked_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    # where it was asked: telegram, cli (skillbot ask) or web (the lookup page)
+    channel: Mapped[str] = mapped_column(String(16), default="telegram", server_default="telegram")
 
 
 class ProcessedUpdate(Base):
@@ -291,15 +293,16 @@ class Store:
 
     # --- questions the bot could not answer ------------------------------------------------
 
-    def log_question(self, text: str, reason: str) -> None:
-        """Record a question text and the time (no user identity), clipped to a bounded length."""
+    def log_question(self, text: str, reason: str, channel: str = "telegram") -> None:
+        """Record a question text, the time and the channel (no user identity), clipped to a
+        bounded length."""
         if reason not in QUESTION_REASONS:
             raise ValueError(f"reason must be one of {QUESTION_REASONS}, not {reason!r}")
         text = " ".join(text.split())[:QUESTION_MAX_CHARS]
         if not text:
             return
         with self._session.begin() as session:
-            session.add(QuestionLog(text=text, reason=reason, asked_at=utcnow()))
+            session.add(QuestionLog(text=text, reason=reason, asked_at=utcnow(), channel=channel))
 
     def unanswered_report(self, limit: int = 50) -> list[tuple[str, int, datetime]]:
         """Return (text, times asked, last asked), most frequent first."""
