@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -199,6 +200,19 @@ class Engine:
         valid = {name: (key,) for name, key in names.items() if self.kit.valid_key(key)}
         refused = [name for name in names if name not in valid]
         return refused + self.index.teach(valid)
+
+    def can_teach(self, name: str) -> bool:
+        """Whether ``name`` may be taught: two characters or more, and not a term of the
+        catalogue's own (a name, sub-type, alias or legacy name)."""
+        term = unicodedata.normalize("NFKC", name).strip().casefold()
+        return len(term) >= 2 and term not in self.index.catalogue_terms
+
+    def name_in(self, text: object) -> str:
+        """The stretch of a message that could name an entry (what a missed question called
+        it: 铁裁缝 of 铁裁缝补多少), else the whole normalised message."""
+        norm = self._read(text)
+        words = self.index.content_words(norm.casefold()) if norm else []
+        return "".join(words) or norm
 
     def entries_named(self, text: str) -> list[str]:
         """The keys of the entries ``text`` names, read like a question (every candidate of an

@@ -18,7 +18,7 @@ import sys
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import Bot, Update
+from telegram import Bot, MenuButtonWebApp, Update, WebAppInfo
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
@@ -31,8 +31,9 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.settings import Settings, SettingsError
+from bot.telegram import people_texts as texts_people
 from bot.telegram import texts
-from bot.telegram.context import BotContext, Services, install, services_of
+from bot.telegram.context import BotContext, Services, install, services_of, settings_of
 from bot.telegram.formatting import TokenRedactingFilter, install_token_filter
 from bot.telegram.handlers import (
     admin,
@@ -41,8 +42,10 @@ from bot.telegram.handlers import (
     commands,
     errors,
     groups,
+    handoff,
     inline,
     notices,
+    teach,
 )
 from bot.telegram.handlers.replies import thread_of
 from bot.telegram.throttle import ChatOrderedProcessor, RetryingRateLimiter
@@ -89,6 +92,8 @@ def build_application(
     groups.register(application)
     commands.register(application)
     admin.register(application)
+    handoff.register(application)
+    teach.register(application)
     # Notices go out through a Bot of their own: the application's rate limiter would retry a
     # 429 inside send_message, past the deliverer's lease (and its 429 pause).
     notices.register(application, bot=make_delivery_bot(settings) if settings.delivery else None)
@@ -121,6 +126,20 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     """Load the engine (jieba, catalogue) and register the command menu before updates flow."""
     services_of(application).engine.warm_up()
     await commands.set_command_menu(application)
+    await set_web_app_button(application)
+
+
+async def set_web_app_button(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """With ``SKILLBOT_WEB_URL``, the menu button opens the lookup page as a Mini App."""
+    url = settings_of(application).web_url
+    if not url:
+        return
+    try:
+        await application.bot.set_chat_menu_button(
+            menu_button=MenuButtonWebApp(texts_people.WEB_APP_BUTTON, WebAppInfo(url))
+        )
+    except TelegramError as error:
+        logger.warning("setChatMenuButton failed: %s", error)
 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -133,7 +152,7 @@ async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any])
 def is_handled(application: Application[Any, Any, Any, Any, Any, Any], update: Update) -> bool:
     """Whether any handler would act on ``update`` (the dedupe step does not count)."""
     for group, handlers in application.handlers.items():
-        if group == DEDUPE_GROUP:
+        if group in (DEDUPE_GROUP, teach.REFRESH_GROUP):
             continue
         for handler in handlers:
             if _matches(handler, update):
@@ -192,7 +211,7 @@ def configure_logging(settings: Settings) -> None:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("telegram.ext").addFilter(_bootstrap_failure_without_traceback)
-    install_token_filter(settings.token, settings.webhook_secret)
+    install_token_filter(settings.token, settings.webhook_secret, settings.web_token)
 
 
 def _bootstrap_failure_without_traceback(record: logging.LogRecord) -> bool:

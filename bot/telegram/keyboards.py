@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.telegram import texts
+from bot.telegram import people_texts, texts
 from nlp.reply import Choice
 
 logger = logging.getLogger(__name__)
@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 MAX_CALLBACK_BYTES = 64
 MAX_EXAMPLES = 6
 FEEDBACK_UP, FEEDBACK_DOWN, EXAMPLE = "bot:fb+:", "bot:fb-:", "bot:ex:"
+HANDOFF = "bot:hu"  # 转人工 (bot.telegram.handlers.handoff)
 _FEEDBACK_KEY_RE = re.compile(r"[0-9a-f]{8}")
 
 
@@ -85,12 +86,15 @@ def feedback_row(key: str) -> list[InlineKeyboardButton]:
 
 
 def reply_markup(
-    choices: Sequence[Choice], feedback_key: str | None
+    choices: Sequence[Choice], feedback_key: str | None, *, handoff: bool = False
 ) -> InlineKeyboardMarkup | None:
-    """The keyboard under a reply: its choices, else feedback buttons, else none."""
+    """The keyboard under a reply: its choices, else feedback buttons, else none; with
+    ``handoff`` (the bot could not help) a 「转人工」 button last."""
     rows = choice_rows(choices)
     if not rows and feedback_key:
         rows = [feedback_row(feedback_key)]
+    if handoff:
+        rows.append([InlineKeyboardButton(people_texts.HANDOFF_BUTTON, callback_data=HANDOFF)])
     return InlineKeyboardMarkup(rows) if rows else None
 
 

@@ -17,6 +17,7 @@ from telegram import Chat, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, MessageHandler, filters
 
+from bot.telegram import people_texts
 from bot.telegram.context import BotContext
 from bot.telegram.handlers.replies import render, send_html, thread_of
 from bot.telegram.keyboards import reply_markup
@@ -24,6 +25,7 @@ from nlp.reply import Reply
 
 BOT_STATE = "_bot"
 FEEDBACK_KEEP = 20
+TURNS_KEEP = 4  # the last turns a hand-off shows staff
 
 
 def split_state(stored: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -41,6 +43,14 @@ def remember_question(bot_state: dict[str, Any], question: str) -> str:
     asked[key] = question
     bot_state["fb"] = dict(list(asked.items())[-FEEDBACK_KEEP:])
     return key
+
+
+def remember_turn(bot_state: dict[str, Any], question: str, reply: Reply) -> None:
+    """Keep the last few turns (question, headline, understood) for a hand-off to show."""
+    turns = bot_state.get("turns")
+    turns = list(turns) if isinstance(turns, list) else []
+    turns.append([question[:200], reply.headline[:200], reply.understood])
+    bot_state["turns"] = turns[-TURNS_KEEP:]
 
 
 def conversation_of(update: Update) -> tuple[int, int]:
@@ -88,12 +98,19 @@ async def answer_text(
     conversation."""
     chat = update.effective_chat
     assert chat is not None
+    engine = context.services.engine
+    if intent is None and "human" in engine.requests(text):
+        from bot.telegram.handlers.handoff import request_handoff
+
+        await request_handoff(update, context, people_texts.TRIGGER_WORDS.format(text=text))
+        return
     conversation = conversation_of(update)
     engine_ctx, bot_state = await load_state(context, conversation)
-    reply = context.services.engine.answer(text, engine_ctx or None, intent=intent)
+    reply = engine.answer(text, engine_ctx or None, intent=intent)
     if not reply.understood:
         await asyncio.to_thread(context.services.store.log_question, text, "unanswered")
     key = remember_question(bot_state, text) if wants_feedback(chat, reply) else None
+    remember_turn(bot_state, text, reply)
     await save_state(context, conversation, reply.context, bot_state)
     message = update.effective_message
     reply_to = message.message_id if message and chat.type != ChatType.PRIVATE else None
@@ -101,7 +118,7 @@ async def answer_text(
         context.bot,
         chat.id,
         render(reply),
-        reply_markup(reply.choices, key),
+        reply_markup(reply.choices, key, handoff=not reply.understood),
         reply_to=reply_to,
         thread_id=thread_of(message),
     )
