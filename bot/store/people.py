@@ -347,9 +347,11 @@ class People:
 
     # --- taught names ----------------------------------------------------------------------
 
-    def teach(self, name: str, entry_key: str, entry_name: str, by: str, reason: str) -> None:
-        """Teach (or re-teach) ``name`` for an entry, recording who, when and why; the
-        question's miss is marked as taught."""
+    def teach(
+        self, name: str, entry_key: str, entry_name: str, by: str, reason: str, question: str = ""
+    ) -> None:
+        """Teach (or re-teach) ``name`` for an entry, recording who, when and why; the missed
+        ``question`` it came from (else the name itself) is marked as taught."""
         name, now = clean_name(name), utcnow()
         values = {
             "entry_key": entry_key,
@@ -368,7 +370,7 @@ class People:
             else:
                 for column, value in values.items():
                     setattr(row, column, value)
-        self.record_action(name, "taught", f"{name} → {entry_name}", by)
+        self.record_action(question or name, "taught", f"{name} → {entry_name}", by)
 
     def unteach(self, name: str, by: str) -> bool:
         """Remove a taught name (kept as removed); False when it was not taught."""

@@ -228,10 +228,16 @@ def _bootstrap_failure_without_traceback(record: logging.LogRecord) -> bool:
 
 def run_from_cli(args: argparse.Namespace) -> int:
     """Run the bot: long polling, or ``--webhook URL`` listening on ``--listen``:``--port``."""
+    web_port = getattr(args, "web_port", None)
+    web_listen = getattr(args, "web_listen", "127.0.0.1")
     try:
         settings = Settings.from_env()
         if args.webhook:
             _check_webhook_url(args.webhook)
+        if web_port is not None:
+            from bot.web.server import check_listen
+
+            check_listen(settings, web_listen)
     except SettingsError as error:
         print(f"skillbot run: {error}", file=sys.stderr)
         return 2
@@ -244,6 +250,8 @@ def run_from_cli(args: argparse.Namespace) -> int:
     engine.warm_up()
     store = Store(settings.database_url)
     application = build_application(settings, Services(engine=engine, store=store))
+    if web_port is not None:
+        serve_web_inside(application, web_listen, web_port)
     try:
         if args.webhook:
             application.add_handler(TypeHandler(Update, skip_duplicate), group=DEDUPE_GROUP)
@@ -266,6 +274,24 @@ def run_from_cli(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def serve_web_inside(
+    application: Application[Any, Any, Any, Any, Any, Any], listen: str, port: int
+) -> None:
+    """``skillbot run --web-port``: the lookup page on the bot's own event loop, started once
+    the bot is initialised (same engine, same database)."""
+    from bot.web.server import WebServices, start
+
+    bot_init = application.post_init
+
+    async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        if bot_init is not None:
+            await bot_init(app)
+        services = services_of(app)
+        start(WebServices(settings_of(app), services.engine, services.store), listen, port)
+
+    application.post_init = post_init
 
 
 def unreachable_message(settings: Settings, error: Exception) -> str:

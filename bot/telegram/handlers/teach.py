@@ -97,7 +97,9 @@ async def alias_command(update: Update, context: BotContext) -> None:
     await _teach(update, context, name, keys[0], f"/alias（聊天 {chat.id if chat else ''}）")
 
 
-async def _teach(update: Update, context: BotContext, name: str, key: str, why: str) -> str:
+async def _teach(
+    update: Update, context: BotContext, name: str, key: str, why: str, question: str = ""
+) -> str:
     """Teach ``name`` for ``key`` (unless it is the catalogue's own); say what happened."""
     engine = context.services.engine
     if not engine.can_teach(name):
@@ -106,7 +108,7 @@ async def _teach(update: Update, context: BotContext, name: str, key: str, why: 
         user = update.effective_user
         label = engine.a.label(key)
         by = str(user.id) if user else "?"
-        await asyncio.to_thread(context.services.people.teach, name, key, label, by, why)
+        await asyncio.to_thread(context.services.people.teach, name, key, label, by, why, question)
         await asyncio.to_thread(context.services.taught.refresh)
         text = t.ALIAS_TAUGHT.format(name=name, entry=label)
     if update.callback_query is None:
@@ -203,7 +205,7 @@ async def on_alias_button(update: Update, context: BotContext) -> None:
             return
         name = context.services.engine.name_in(phrase)
         why = f"设为别名：{'转人工 #' if m.group(1)[0] == 'h' else '未回答 '}{m.group(1)[1:]}"
-        text = await _teach(update, context, name, key, why)
+        text = await _teach(update, context, name, key, why, phrase)
         await query.answer(text[:190])
         if isinstance(query.message, Message):
             await query.message.edit_text(text)
