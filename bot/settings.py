@@ -7,10 +7,15 @@ e.g. ``http://127.0.0.1:8081/bot``), ``TELEGRAM_WEBHOOK_SECRET`` (else one is ge
 ``SKILLBOT_DELIVERY`` (``0``/``false``/``no``/``off`` turns it off on this instance),
 ``SKILLBOT_NOTIFY_RATE`` (messages per second of this instance, > 0, default 30 — divide
 Telegram's 30 between the instances that deliver) and ``SKILLBOT_DELIVERY_INTERVAL`` (seconds
-between outbox polls, > 0, default 2), ``SKILLBOT_NOTICE_SENDER`` (the header line of every
-notice, default 「淮安职业培训补贴通知」) and ``SKILLBOT_LOOKUP_URL`` (an https page the chat's
-menu button opens instead of the command list).  The token is never part of a ``repr`` or of
-an error message.
+between outbox polls, > 0, default 2) and ``SKILLBOT_NOTICE_SENDER`` (the header line of every
+notice, default 「淮安职业培训补贴通知」).  For the people behind the bot: ``SKILLBOT_STAFF_CHAT``
+(the id of the staff group hand-offs go to; its members are staff), ``SKILLBOT_HANDOFF_TIMEOUT``
+(how long a hand-off waits for a person: minutes, or with ``s``/``m``/``h``; default 30 min),
+``SKILLBOT_HANDOFF_SHOW_STAFF`` (``1`` names the staff member to the worker; default off) and
+for the lookup page ``SKILLBOT_WEB_TOKEN`` (the Bearer token its API needs when it listens
+beyond 127.0.0.1), ``SKILLBOT_WEB_URL`` (its public https address: the chat's menu button opens
+it as a Telegram Mini App) and ``SKILLBOT_WEB_STAFF_ONLY`` (default on: Mini App requests only
+from staff).  The token and the web token are never part of a ``repr`` or of an error message.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ TELEGRAM_MESSAGES_PER_SECOND = 30.0
 DELIVERY_INTERVAL = 2.0
 NOTICE_SENDER = "淮安职业培训补贴通知"
 NOTICE_SENDER_MAX_CHARS = 64
+HANDOFF_TIMEOUT = 30 * 60.0
+_DURATION_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([smh]?)")
 
 
 class SettingsError(ValueError):
@@ -56,7 +63,12 @@ class Settings:
     notify_rate: float = TELEGRAM_MESSAGES_PER_SECOND
     delivery_interval: float = DELIVERY_INTERVAL
     notice_sender: str = NOTICE_SENDER
-    lookup_url: str | None = None
+    staff_chat: int | None = None
+    handoff_timeout: float = HANDOFF_TIMEOUT  # seconds
+    handoff_show_staff: bool = False
+    web_token: str = field(default="", repr=False)
+    web_url: str = ""
+    web_staff_only: bool = True
 
     @classmethod
     def from_env(
@@ -92,8 +104,26 @@ class Settings:
                 DELIVERY_INTERVAL,
             ),
             notice_sender=parse_sender(env.get("SKILLBOT_NOTICE_SENDER", "")),
-            lookup_url=parse_lookup_url(env.get("SKILLBOT_LOOKUP_URL", "")),
+            staff_chat=parse_chat_id("SKILLBOT_STAFF_CHAT", env.get("SKILLBOT_STAFF_CHAT", "")),
+            handoff_timeout=parse_duration(
+                "SKILLBOT_HANDOFF_TIMEOUT",
+                env.get("SKILLBOT_HANDOFF_TIMEOUT", ""),
+                HANDOFF_TIMEOUT,
+            ),
+            handoff_show_staff=parse_switch(
+                "SKILLBOT_HANDOFF_SHOW_STAFF", env.get("SKILLBOT_HANDOFF_SHOW_STAFF", "0")
+            ),
+            web_token=env.get("SKILLBOT_WEB_TOKEN", "").strip(),
+            web_url=parse_web_url(env.get("SKILLBOT_WEB_URL", "")),
+            web_staff_only=parse_switch(
+                "SKILLBOT_WEB_STAFF_ONLY", env.get("SKILLBOT_WEB_STAFF_ONLY", "")
+            ),
         )
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never reach a log: the token, the webhook secret, the web token."""
+        return tuple(s for s in (self.token, self.webhook_secret, self.web_token) if s)
 
     def is_admin(self, user_id: int | None) -> bool:
         """Whether ``user_id`` may use admin commands."""
@@ -198,17 +228,47 @@ def parse_sender(value: str) -> str:
     return value
 
 
-def parse_lookup_url(value: str) -> str | None:
-    """The lookup page the menu button opens (``SKILLBOT_LOOKUP_URL``): https only, as Telegram
-    requires of a Web App.
+def parse_chat_id(name: str, value: str) -> int | None:
+    """A Telegram chat id (a group's is negative), or None when empty.
 
-    >>> parse_lookup_url(""), parse_lookup_url("https://example.org/lookup")
-    (None, 'https://example.org/lookup')
+    >>> parse_chat_id("X", " -1001234567890 "), parse_chat_id("X", "")
+    (-1001234567890, None)
     """
     value = value.strip()
     if not value:
         return None
-    parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.netloc:
-        raise SettingsError("SKILLBOT_LOOKUP_URL 应为 https 地址，如 https://example.org/lookup")
+    if not re.fullmatch(r"-?[0-9]{1,20}", value):
+        raise SettingsError(
+            f"{name} 应为 Telegram 群的 id（如 -1001234567890），无法识别：{value!r}"
+        )
+    return int(value)
+
+
+def parse_duration(name: str, value: str, default: float) -> float:
+    """Seconds from minutes (``30``) or a number with ``s``, ``m`` or ``h`` (``90s``, ``1h``).
+
+    >>> parse_duration("X", "30", 0), parse_duration("X", "2s", 0), parse_duration("X", "", 5.0)
+    (1800.0, 2.0, 5.0)
+    """
+    value = value.strip().lower()
+    if not value:
+        return default
+    m = _DURATION_RE.fullmatch(value)
+    seconds = float(m.group(1)) * {"s": 1, "m": 60, "": 60, "h": 3600}[m.group(2)] if m else 0
+    if not seconds > 0:
+        raise SettingsError(
+            f"{name} 应为大于 0 的时长，如 30（分钟）、90s、1h，无法使用：{value!r}"
+        )
+    return seconds
+
+
+def parse_web_url(value: str) -> str:
+    """``SKILLBOT_WEB_URL``: the page's public https address ('' when unset).
+
+    >>> parse_web_url(" https://bot.example.org/lookup ")
+    'https://bot.example.org/lookup'
+    """
+    value = value.strip()
+    if value and (urlsplit(value).scheme != "https" or not urlsplit(value).netloc):
+        raise SettingsError("SKILLBOT_WEB_URL 应为 https 地址（Telegram 只打开 https 的小程序）")
     return value

@@ -117,6 +117,10 @@ class Answers:
             )
         return self.local_code(key)
 
+    def level_subsidy(self, e: Entry, level: str) -> tuple[Subsidy, int | None]:
+        """附件1's base for the level, uplift applied (as the chat answers), and minimum hours."""
+        return self._level_subsidy(e, level)
+
     def _level_subsidy(self, e: Entry, level: str) -> tuple[Subsidy, int | None]:
         """附件1's base for the entry's category and level, with 通知第一条's uplift applied."""
         base, min_hours = self.k.bases["certificate"][e.category][level]

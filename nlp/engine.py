@@ -17,7 +17,8 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -46,6 +47,8 @@ EXAMPLES = (
     "评茶员现在叫什么",
     "一年可以领几次培训补贴",
 )
+# Intents a channel acts on itself (a person to talk to), answered by the engine without one.
+CHANNEL_REQUESTS = ("human", "human_end")
 Stage = Callable[[Kit, Turn], Reply | None]
 # The stages in order; each either answers (returns a Reply) or refines the turn (returns None).
 STAGES: tuple[Stage, ...] = (
@@ -252,6 +255,44 @@ class Engine:
         """Whom the notice names for questions it does not answer (通知落款)."""
         clause = self.k.clause("contacts")
         return Reply([Block(clause["text"], source=clause["cite"])], intents=["contacts"])
+
+    def teach(self, names: Mapping[str, str]) -> list[str]:
+        """Answer the names staff taught (name → entry key) from now on, replacing any taught
+        before; return those refused (an unknown key, or a name of the catalogue's own)."""
+        valid = {name: (key,) for name, key in names.items() if self.kit.valid_key(key)}
+        refused = [name for name in names if name not in valid]
+        return refused + self.index.teach(valid)
+
+    def can_teach(self, name: str) -> bool:
+        """Whether ``name`` may be taught: two characters or more, and not a term of the
+        catalogue's own (a name, sub-type, alias or legacy name)."""
+        term = unicodedata.normalize("NFKC", name).strip().casefold()
+        return len(term) >= 2 and term not in self.index.catalogue_terms
+
+    def name_in(self, text: object) -> str:
+        """The stretch of a message that could name an entry (what a missed question called
+        it: 铁裁缝 of 铁裁缝补多少), else the whole normalised message."""
+        norm = self._read(text)
+        words = self.index.content_words(norm.casefold()) if norm else []
+        return "".join(words) or norm
+
+    def entries_named(self, text: str) -> list[str]:
+        """The keys of the entries ``text`` names, read like a question (every candidate of an
+        ambiguous name; empty when it names none)."""
+        norm = self._read(text)
+        if not norm:
+            return []
+        q = parse(norm, self.k, self.lexicon, self.index)
+        keys = list(q.targets)
+        for _, group in q.ambiguous:
+            keys += [k for k in group if k not in keys]
+        return [k for k in keys if self.kit.valid_key(k)]
+
+    def requests(self, text: object) -> frozenset[str]:
+        """The requests to the channel a message makes besides its question: ``human`` (转人工)
+        and ``human_end`` (结束人工), from the lexicon's keywords."""
+        spans = self.lexicon.keyword_spans(self._read(text).casefold())
+        return frozenset(intent for *_, intent in spans if intent in CHANNEL_REQUESTS)
 
     def help_reply(self) -> Reply:
         """What can be asked."""

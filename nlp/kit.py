@@ -31,6 +31,8 @@ POLICY_INTENTS = (
     "employee",
     "categories",
     "contacts",
+    "human",
+    "human_end",
     "offline",
     "appraisal",
     "entrepreneurship",

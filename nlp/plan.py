@@ -48,6 +48,7 @@ _CLAUSES = {
     "employee": "employee_upgrade",
     "categories": "categories",
     "contacts": "contacts",
+    "human": "contacts",  # without a hand-off: the notice's contact offices
     "offline": "special_offline",
 }
 

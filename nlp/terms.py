@@ -20,7 +20,7 @@ import threading
 import unicodedata
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -108,6 +108,7 @@ class TermIndex:
             for term in terms:
                 add(term, f"o:{name}", NAME)
         self.terms = {t: (tuple(keys), prio) for t, (prio, keys) in best.items()}
+        self.catalogue_terms = self.terms  # what a taught name never shadows (see teach)
         self.sound = SoundIndex(
             (t, keys) for t, (keys, _) in self.terms.items() if keys != (NOT_LISTED,)
         )
@@ -128,6 +129,35 @@ class TermIndex:
                 self._by_char.setdefault(ch, set()).add(i)
         self._tokenizer = None
         self._lock = threading.Lock()
+
+    def teach(self, taught: Mapping[str, tuple[str, ...]]) -> list[str]:
+        """Replace the names taught at run time (name → keys) as aliases of the exact tier; return
+        those refused: shorter than two characters, or already a term of the catalogue's own (a
+        taught name never shadows a catalogue name, sub-type, alias or legacy name).
+
+        The new table is built aside and swapped in whole, so an answer in progress sees the old
+        one or the new one.  Only the exact tier learns them (the sound tier, the unique
+        beginnings and the jieba words stay the catalogue's).
+
+        >>> from knowledge.catalogue import load
+        >>> from nlp.lexicon import load as lexicon
+        >>> index = TermIndex(load("2024"), lexicon())
+        >>> index.teach({"铁裁缝": ("q6180204",), "焊工": ("q6180204",)})
+        ['焊工']
+        >>> index.scan("铁裁缝技师")[0].keys
+        ('q6180204',)
+        """
+        terms = dict(self.catalogue_terms)
+        refused = []
+        for name, keys in taught.items():
+            term = unicodedata.normalize("NFKC", name).strip().casefold()
+            if len(term) < 2 or term in self.catalogue_terms or not keys:
+                refused.append(name)
+                continue
+            terms[term] = (tuple(keys), ALIAS)
+        lengths = sorted({len(t) for t in terms}, reverse=True)
+        self.terms, self.lengths = terms, lengths
+        return refused
 
     def scan(self, text: str) -> list[Hit]:
         """Leftmost-longest exact matches of known terms in casefolded ``text``."""

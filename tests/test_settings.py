@@ -73,22 +73,43 @@ def test_bad_settings_are_refused_without_echoing_the_token(env: dict[str, str])
     assert "AAHabcdefghijklmnop" not in str(error.value) and "short" not in str(error.value)
 
 
-def test_notice_sender_and_lookup_page() -> None:
+def test_notice_sender() -> None:
     default = Settings.from_env({"TELEGRAM_BOT_TOKEN": GOOD})
-    assert (default.notice_sender, default.lookup_url) == ("淮安职业培训补贴通知", None)
+    assert default.notice_sender == "淮安职业培训补贴通知"
     s = Settings.from_env(
-        {
-            "TELEGRAM_BOT_TOKEN": GOOD,
-            "SKILLBOT_NOTICE_SENDER": " 淮安市职业培训中心 ",
-            "SKILLBOT_LOOKUP_URL": "https://example.org/lookup",
-        }
+        {"TELEGRAM_BOT_TOKEN": GOOD, "SKILLBOT_NOTICE_SENDER": " 淮安市职业培训中心 "}
     )
-    assert (s.notice_sender, s.lookup_url) == ("淮安市职业培训中心", "https://example.org/lookup")
-    for name, bad in (
-        ("SKILLBOT_NOTICE_SENDER", "两\n行"),
-        ("SKILLBOT_NOTICE_SENDER", "长" * 65),
-        ("SKILLBOT_LOOKUP_URL", "http://example.org/lookup"),
-        ("SKILLBOT_LOOKUP_URL", "lookup"),
-    ):
+    assert s.notice_sender == "淮安市职业培训中心"
+    for name, bad in (("SKILLBOT_NOTICE_SENDER", "两\n行"), ("SKILLBOT_NOTICE_SENDER", "长" * 65)):
         with pytest.raises(SettingsError, match=name):
             Settings.from_env({"TELEGRAM_BOT_TOKEN": GOOD, name: bad})
+
+
+def test_people_and_page_settings_from_the_environment() -> None:
+    env = {
+        "SKILLBOT_STAFF_CHAT": "-1001234567890",
+        "SKILLBOT_HANDOFF_TIMEOUT": "90s",
+        "SKILLBOT_HANDOFF_SHOW_STAFF": "1",
+        "SKILLBOT_WEB_TOKEN": "desk-secret-token-123456",
+        "SKILLBOT_WEB_URL": "https://bot.example.org/lookup",
+        "SKILLBOT_WEB_STAFF_ONLY": "0",
+    }
+    settings = Settings.from_env(env, require_token=False)
+    assert settings.staff_chat == -1001234567890 and settings.handoff_timeout == 90.0
+    assert settings.handoff_show_staff and not settings.web_staff_only
+    assert settings.web_url == "https://bot.example.org/lookup"
+    assert "desk-secret-token" not in repr(settings)
+    assert "desk-secret-token-123456" in settings.secrets
+    defaults = Settings.from_env({}, require_token=False)
+    assert defaults.staff_chat is None and defaults.handoff_timeout == 1800.0
+    assert defaults.web_staff_only and not defaults.handoff_show_staff
+
+
+def test_bad_people_settings_name_the_variable() -> None:
+    for name, value in [
+        ("SKILLBOT_STAFF_CHAT", "staff"),
+        ("SKILLBOT_HANDOFF_TIMEOUT", "-5"),
+        ("SKILLBOT_WEB_URL", "http://insecure.example.org"),
+    ]:
+        with pytest.raises(SettingsError, match=name):
+            Settings.from_env({name: value}, require_token=False)

@@ -32,9 +32,31 @@ def _cmd_chat(args: argparse.Namespace) -> int:
 
 
 def _cmd_catalog(args: argparse.Namespace) -> int:
+    if args.format in ("xlsx", "csv"):
+        from bot.cli.export import export
+
+        if args.output:
+            with open(args.output, "wb") as fh:
+                return export(args.format, fh, year=args.year)
+        return export(args.format, sys.stdout.buffer, year=args.year)
     from bot.cli import console
 
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            return console.catalog_export(args.format, fh, year=args.year)
     return console.catalog_export(args.format, sys.stdout, year=args.year)
+
+
+def _cmd_aliases(args: argparse.Namespace) -> int:
+    from bot.cli.aliases import aliases_cli
+
+    return aliases_cli(args)
+
+
+def _cmd_web(args: argparse.Namespace) -> int:
+    from bot.web.server import web_cli
+
+    return web_cli(args)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -82,7 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
     catalog = sub.add_parser("catalog", help="目录导出")
     catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True)
     export = catalog_sub.add_parser("export", help="导出全部目录条目")
-    export.add_argument("--format", choices=["json", "csv"], default="json")
+    export.add_argument(
+        "--format",
+        choices=["json", "csv", "xlsx"],
+        default="json",
+        help="json：机器读取；csv（带 BOM，中文表头）/ xlsx（每类一张表）：给人看",
+    )
+    export.add_argument("-o", "--output", metavar="FILE", help="写入文件（默认标准输出）")
     export.add_argument("--year", default="2024", help="政策年度（默认 2024）")
     export.set_defaults(func=_cmd_catalog)
 
@@ -90,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook", metavar="URL", help="以 webhook 方式运行，公开地址")
     run.add_argument("--listen", default="127.0.0.1", help="webhook 监听地址")
     run.add_argument("--port", type=int, default=8443, help="webhook 监听端口")
+    run.add_argument("--web-port", type=int, default=None, help="同时提供查询页面的端口")
+    run.add_argument("--web-listen", default="127.0.0.1", help="查询页面监听地址")
     run.set_defaults(func=_cmd_run)
 
     report = sub.add_parser("report", help="管理报表")
@@ -107,6 +137,21 @@ def build_parser() -> argparse.ArgumentParser:
     status = notify_sub.add_parser("status", help="查看通知发送状态")
     status.add_argument("id", nargs="?", type=int)
     notify.set_defaults(func=_cmd_notify)
+
+    aliases = sub.add_parser("aliases", help="工作人员教的叫法：导出 / 导入（YAML）")
+    aliases_sub = aliases.add_subparsers(dest="action", required=True)
+    aliases_export = aliases_sub.add_parser("export", help="导出为 aliases.yaml 格式")
+    aliases_export.add_argument("-o", "--output", metavar="FILE")
+    aliases_import = aliases_sub.add_parser("import", help="从 aliases.yaml 格式导入")
+    aliases_import.add_argument("file", help="YAML 文件，- 为标准输入")
+    aliases.set_defaults(func=_cmd_aliases)
+
+    web = sub.add_parser("web", help="热线查询页面与 JSON 接口")
+    web.add_argument(
+        "--listen", default="127.0.0.1", help="监听地址（非本机需 SKILLBOT_WEB_TOKEN）"
+    )
+    web.add_argument("--port", type=int, default=8080)
+    web.set_defaults(func=_cmd_web)
 
     db = sub.add_parser("db", help="数据库迁移")
     db.add_argument("action", choices=["upgrade", "current", "check"])

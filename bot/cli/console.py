@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import sys
 from typing import IO, Any
 
 from bot.render import as_text
@@ -12,11 +14,92 @@ from bot.render import as_text
 MAX_LINE = 1 << 20  # a batch line longer than this is refused, not parsed
 
 
+def engine_for_year(year: str) -> Any:
+    """The engine answering from ``year``'s notice (the process-wide one for the newest)."""
+    from knowledge.policies import data_dirs_from_env, load_all
+    from nlp.engine import Engine, get_engine
+
+    engine = get_engine()
+    if year == engine.k.year:
+        return engine
+    policies = load_all(data_dirs_from_env(os.environ))
+    return Engine(policies[year], policies)
+
+
+class MissLog:
+    """Questions the command line could not answer: the names staff taught are tried first
+    (read from the database only then, so an answered question never opens it), and what is
+    still missed is logged for ``skillbot report unanswered`` (channel ``cli``)."""
+
+    def __init__(self) -> None:
+        self._people: Any = None
+        self._failed = False
+
+    def retry(self, engine: Any, text: str, context: dict[str, Any] | None) -> Any:
+        """The answer with the taught names, or None when the database cannot be used."""
+        people = self._open()
+        if people is None:
+            return None
+        from bot.taught import TaughtNames
+
+        TaughtNames(engine, people).refresh()
+        return engine.answer(text, context)
+
+    def log(self, text: str) -> None:
+        """Log a miss (never failing the answer for it)."""
+        people = self._open()
+        if people is not None:
+            try:
+                self._store.log_question(text, "unanswered", "cli")
+            except Exception as error:  # the answer matters more than the log
+                self._warn(error)
+
+    def _open(self) -> Any:
+        if self._people is None and not self._failed:
+            try:
+                from bot.settings import Settings
+                from bot.store.people import People
+                from bot.store.state import Store
+
+                settings = Settings.from_env(require_token=False)
+                self._store = Store(settings.database_url)
+                self._people = People(self._store)
+            except Exception as error:  # answering works without a database
+                self._warn(error)
+        return self._people
+
+    def _warn(self, error: Exception) -> None:
+        if not self._failed:
+            print(f"skillbot: 未能记录未回答的问题（{type(error).__name__}）", file=sys.stderr)
+        self._failed = True
+
+    def close(self) -> None:
+        """Release the database, if it was opened."""
+        if self._people is not None:
+            self._store.close()
+
+
+def answer_logged(engine: Any, text: str, context: dict[str, Any] | None, misses: MissLog) -> Any:
+    """The engine's answer; a miss is retried with the taught names, then logged."""
+    reply = engine.answer(text, context)
+    if reply.understood:
+        return reply
+    retried = misses.retry(engine, text, context)
+    if retried is not None and retried.understood:
+        return retried
+    misses.log(text)
+    return reply
+
+
 def ask_once(question: str, out: IO[str]) -> int:
     """Print the answer to one question."""
     from nlp.engine import get_engine
 
-    out.write(as_text(get_engine().answer(question)) + "\n")
+    misses = MissLog()
+    try:
+        out.write(as_text(answer_logged(get_engine(), question, None, misses)) + "\n")
+    finally:
+        misses.close()
     return 0
 
 
@@ -27,6 +110,7 @@ def ask_jsonl(inp: IO[str], out: IO[str]) -> int:
     engine = get_engine()
     engine.warm_up()  # load jieba before the stream, so no message stalls halfway through it
     contexts: dict[str, dict[str, Any]] = {}
+    misses = MissLog()
     for line in inp:
         try:
             if not line.strip():
@@ -41,7 +125,7 @@ def ask_jsonl(inp: IO[str], out: IO[str]) -> int:
             out.write(json.dumps({"error": f"malformed line: {exc}"}, ensure_ascii=False) + "\n")
             out.flush()
             continue
-        reply = engine.answer(msg["text"], contexts.get(chat))
+        reply = answer_logged(engine, msg["text"], contexts.get(chat), misses)
         contexts[chat] = reply.context
         record = {
             "answer": as_text(reply),
@@ -50,6 +134,7 @@ def ask_jsonl(inp: IO[str], out: IO[str]) -> int:
         }
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
         out.flush()
+    misses.close()
     return 0
 
 

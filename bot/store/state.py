@@ -97,6 +97,8 @@ class QuestionLog(Base):
     text: Mapped[str] = mapped_column(String(QUESTION_MAX_CHARS), index=True)
     reason: Mapped[str] = mapped_column(String(16))
     asked_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    # where it was asked: telegram, cli (skillbot ask) or web (the lookup page)
+    channel: Mapped[str] = mapped_column(String(16), default="telegram", server_default="telegram")
     # What a 👎 tells: the answer given, what was wrong (哪里不对？) and one comment.
     answer: Mapped[str | None] = mapped_column(String(ANSWER_MAX_CHARS), nullable=True)
     detail: Mapped[str | None] = mapped_column(String(DETAIL_MAX_CHARS), nullable=True)
@@ -322,9 +324,12 @@ class Store:
 
     # --- questions the bot could not answer ------------------------------------------------
 
-    def log_question(self, text: str, reason: str, *, answer: str | None = None) -> int | None:
-        """Record a question text and the time (no user identity), clipped to a bounded length,
-        with the answer given when there was one; return the row's id (None for empty text)."""
+    def log_question(
+        self, text: str, reason: str, channel: str = "telegram", *, answer: str | None = None
+    ) -> int | None:
+        """Record a question text, the time and the channel (no user identity), clipped to a
+        bounded length, with the answer given when there was one; return the row's id (None
+        for empty text)."""
         if reason not in QUESTION_REASONS:
             raise ValueError(f"reason must be one of {QUESTION_REASONS}, not {reason!r}")
         text = " ".join(text.split())[:QUESTION_MAX_CHARS]
@@ -334,6 +339,7 @@ class Store:
             text=text,
             reason=reason,
             asked_at=utcnow(),
+            channel=channel,
             answer=answer.strip()[:ANSWER_MAX_CHARS] or None if answer else None,
         )
         with self._session.begin() as session:

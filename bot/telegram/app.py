@@ -32,7 +32,7 @@ from telegram.request import HTTPXRequest
 
 from bot.settings import Settings, SettingsError
 from bot.telegram import menus, texts
-from bot.telegram.context import BotContext, Services, install, services_of
+from bot.telegram.context import BotContext, Services, install, services_of, settings_of
 from bot.telegram.formatting import TokenRedactingFilter, install_token_filter
 from bot.telegram.handlers import (
     admin,
@@ -42,8 +42,10 @@ from bot.telegram.handlers import (
     errors,
     feedback,
     groups,
+    handoff,
     inline,
     notices,
+    teach,
 )
 from bot.telegram.handlers.replies import thread_of
 from bot.telegram.throttle import ChatOrderedProcessor, RetryingRateLimiter
@@ -90,6 +92,8 @@ def build_application(
     groups.register(application)
     commands.register(application)
     admin.register(application)
+    handoff.register(application)
+    teach.register(application)
     # Notices go out through a Bot of their own: the application's rate limiter would retry a
     # 429 inside send_message, past the deliverer's lease (and its 429 pause).
     notices.register(application, bot=make_delivery_bot(settings) if settings.delivery else None)
@@ -122,7 +126,8 @@ def make_delivery_bot(settings: Settings) -> Bot:
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Load the engine (jieba, catalogue) and register the command menus before updates flow."""
     services_of(application).engine.warm_up()
-    await menus.install_menus(application)
+    staff = settings_of(application).staff_chat
+    await menus.install_menus(application, staff_chats=[staff] if staff is not None else [])
 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -135,7 +140,7 @@ async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any])
 def is_handled(application: Application[Any, Any, Any, Any, Any, Any], update: Update) -> bool:
     """Whether any handler would act on ``update`` (the dedupe step does not count)."""
     for group, handlers in application.handlers.items():
-        if group == DEDUPE_GROUP:
+        if group in (DEDUPE_GROUP, teach.REFRESH_GROUP):
             continue
         for handler in handlers:
             if _matches(handler, update):
@@ -194,7 +199,7 @@ def configure_logging(settings: Settings) -> None:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("telegram.ext").addFilter(_bootstrap_failure_without_traceback)
-    install_token_filter(settings.token, settings.webhook_secret)
+    install_token_filter(settings.token, settings.webhook_secret, settings.web_token)
 
 
 def _bootstrap_failure_without_traceback(record: logging.LogRecord) -> bool:
@@ -211,10 +216,16 @@ def _bootstrap_failure_without_traceback(record: logging.LogRecord) -> bool:
 
 def run_from_cli(args: argparse.Namespace) -> int:
     """Run the bot: long polling, or ``--webhook URL`` listening on ``--listen``:``--port``."""
+    web_port = getattr(args, "web_port", None)
+    web_listen = getattr(args, "web_listen", "127.0.0.1")
     try:
         settings = Settings.from_env()
         if args.webhook:
             _check_webhook_url(args.webhook)
+        if web_port is not None:
+            from bot.web.server import check_listen
+
+            check_listen(settings, web_listen)
     except SettingsError as error:
         print(f"skillbot run: {error}", file=sys.stderr)
         return 2
@@ -227,6 +238,8 @@ def run_from_cli(args: argparse.Namespace) -> int:
     engine.warm_up()
     store = Store(settings.database_url)
     application = build_application(settings, Services(engine=engine, store=store))
+    if web_port is not None:
+        serve_web_inside(application, web_listen, web_port)
     try:
         if args.webhook:
             application.add_handler(TypeHandler(Update, skip_duplicate), group=DEDUPE_GROUP)
@@ -249,6 +262,24 @@ def run_from_cli(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def serve_web_inside(
+    application: Application[Any, Any, Any, Any, Any, Any], listen: str, port: int
+) -> None:
+    """``skillbot run --web-port``: the lookup page on the bot's own event loop, started once
+    the bot is initialised (same engine, same database)."""
+    from bot.web.server import WebServices, start
+
+    bot_init = application.post_init
+
+    async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        if bot_init is not None:
+            await bot_init(app)
+        services = services_of(app)
+        start(WebServices(settings_of(app), services.engine, services.store), listen, port)
+
+    application.post_init = post_init
 
 
 def unreachable_message(settings: Settings, error: Exception) -> str:

@@ -8,15 +8,19 @@ holds the application rather than a context reads them with :func:`services_of` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.settings import Settings
+from bot.telegram.staff import StaffCheck
 
 if TYPE_CHECKING:
+    from bot.store.people import People
     from bot.store.state import Store
+    from bot.taught import TaughtNames
     from bot.telegram.delivery import Deliverer
     from nlp.engine import Engine
 
@@ -32,6 +36,21 @@ class Services:
     store: Store
     # Set by ``handlers.notices.register`` when this instance delivers notices.
     deliverer: Deliverer | None = None
+    staff: StaffCheck = field(default_factory=StaffCheck)
+
+    @cached_property
+    def people(self) -> People:
+        """Hand-offs, taught names and staff actions, on the store's database."""
+        from bot.store.people import People
+
+        return People(self.store)
+
+    @cached_property
+    def taught(self) -> TaughtNames:
+        """The engine's taught names, kept in step with the database."""
+        from bot.taught import TaughtNames
+
+        return TaughtNames(self.engine, self.people)
 
 
 def install(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.telegram import texts
+from bot.telegram import people_texts, texts
 from nlp.reply import Choice
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ MAX_EXAMPLES = 6
 MAX_SHARE_QUERY = 64
 FEEDBACK_UP, FEEDBACK_DOWN, EXAMPLE = "bot:fb+:", "bot:fb-:", "bot:ex:"
 WHY = "bot:why:"  # bot:why:<key>:<index of texts.WRONG_CHOICES>
+HANDOFF = "bot:hu"  # 转人工 (bot.telegram.handlers.handoff)
 _FEEDBACK_KEY_RE = re.compile(r"[0-9a-f]{8}")
 _WHY_RE = re.compile(r"([0-9a-f]{8}):([0-9])")
 # Telegram's start parameter: up to 64 of A-Z a-z 0-9 _ -.
@@ -106,15 +107,22 @@ def share_row(query: str) -> list[InlineKeyboardButton]:
 
 
 def reply_markup(
-    choices: Sequence[Choice], feedback_key: str | None, share_query: str = ""
+    choices: Sequence[Choice],
+    feedback_key: str | None,
+    share_query: str = "",
+    *,
+    handoff: bool = False,
 ) -> InlineKeyboardMarkup | None:
-    """The keyboard under a reply: its choices, then 👍/👎, then 「分享」 (each when given)."""
+    """The keyboard under a reply: its choices, then 👍/👎, then 「分享」 (each when given);
+    with ``handoff`` (the bot could not help) a 「转人工」 button last."""
     rows = choice_rows(choices)
     if feedback_key:
         rows.append(feedback_row(feedback_key))
     share = share_row(share_query)
     if share:
         rows.append(share)
+    if handoff:
+        rows.append([InlineKeyboardButton(people_texts.HANDOFF_BUTTON, callback_data=HANDOFF)])
     return InlineKeyboardMarkup(rows) if rows else None
 
 

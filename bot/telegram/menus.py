@@ -5,7 +5,7 @@ each table with its Bot API scope: every private chat, every group, the groups' 
 each admin's private chat (``SKILLBOT_ADMINS``: the private commands and the staff ones) and the
 staff groups.  Telegram shows a chat the most specific scope that has commands, so a scope's
 table is whole, never a difference.  The menu button shows the commands, or opens the lookup
-page when ``SKILLBOT_LOOKUP_URL`` is set.
+page when ``SKILLBOT_WEB_URL`` is set.
 """
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ def command_menus(settings: Settings, staff_chats: Iterable[int] = ()) -> list[M
 
 def menu_button(settings: Settings) -> MenuButton:
     """The button beside the message field: the commands, or the lookup page when set."""
-    if settings.lookup_url:
-        return MenuButtonWebApp(texts.MENU_BUTTON_LOOKUP, WebAppInfo(settings.lookup_url))
+    if settings.web_url:
+        return MenuButtonWebApp(texts.MENU_BUTTON_LOOKUP, WebAppInfo(settings.web_url))
     return MenuButtonCommands()
 
 

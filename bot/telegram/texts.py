@@ -35,6 +35,7 @@ PRIVATE_COMMANDS: tuple[tuple[str, str], ...] = (
     ("code", "职业编码查询，如 /code 6-18-02-04"),
     ("online", "线上培训学时规定，如 /online 电工"),
     ("cy", "创业培训项目编码"),
+    ("human", "转人工：请工作人员回答"),
     ("subscribe", "订阅通知（培训目录、报名截止、政策变化）"),
     ("unsubscribe", "退订通知"),
     ("start", "开始：介绍与示例问题"),
@@ -54,6 +55,9 @@ GROUP_ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
 STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
     ("notify", "发送通知：/notify [主题] 内容"),
     ("stats", "未答出和被点踩的问题"),
+    ("alias", "教一个叫法：/alias 叫法 目录名称；不带参数列出已教的"),
+    ("unalias", "删除教过的叫法：/unalias 叫法"),
+    ("close", "结束人工（回复转人工消息或在其话题里）"),
 )
 STAFF_GROUP_COMMANDS: tuple[tuple[str, str], ...] = (("help", "怎么问"), *STAFF_COMMANDS)
 MENU_BUTTON_LOOKUP = "查询"
@@ -81,7 +85,6 @@ FEEDBACK_NOTED = "已记录：{detail}。谢谢！"
 ASK_COMMENT = "可以再说一句哪里不对吗？直接回复这条消息即可（可选）。"
 COMMENT_PLACEHOLDER = "哪里不对（可选）"
 COMMENT_THANKS = "谢谢，已记下，我们会据此改进。"
-PERSON_OFFER = "机器人暂时不能转人工。需要人工帮助，可以联系通知落款的单位："
 ADMIN_ONLY = "这个命令仅限管理员使用。"
 NO_UNANSWERED = "暂无未能回答或被点踩的问题。"
 UNANSWERED_TITLE = "未能回答 / 被点踩的问题（次数，最近一次）"

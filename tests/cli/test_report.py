@@ -27,5 +27,6 @@ def test_report_unanswered_lists_questions_with_counts(
     out = io.StringIO()
     assert report_cli(argparse.Namespace(what="unanswered", limit=10), out) == 0
     lines = out.getvalue().splitlines()
-    assert lines[1].startswith("2\t") and lines[1].endswith("\t天气")
+    assert lines[0] == "次数\t渠道\t最近（UTC）\t处理\t问题"
+    assert lines[1].startswith("2\ttelegram 2\t") and lines[1].endswith("\t—\t天气")
     assert lines[2].startswith("1\t") and lines[2].endswith("\t焊工补多少")

@@ -60,6 +60,7 @@ def test_question_log_keeps_text_and_time_only_clipped(store: Store) -> None:
             "answer",  # what a 👎 tells: the answer given, what was wrong, a comment
             "detail",
             "comment",
+            "channel",  # telegram, cli or web: where, never who
         }  # nobody's id
     assert rows[0].text == "焊工 技师 补贴多少"
     assert len(rows[1].text) == QUESTION_MAX_CHARS

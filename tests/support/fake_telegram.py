@@ -61,6 +61,13 @@ keep one list per scope and language (``fake.commands({"type": "all_group_chats"
 
 Chat members: ``fake.set_chat_admins(-100, [7], owner=1)`` makes getChatMember answer
 administrator / creator for them (member for anyone else); getChatAdministrators lists them.
+``fake.set_chat_members(-100, [8, 9])`` makes the chat's membership closed: anyone not an admin,
+the owner or listed there is ``left``.
+
+Forums and copies: ``fake.set_forum(-100)`` makes getChat answer ``is_forum`` for the chat, and
+createForumTopic opens a topic there (``fake.topics``); copyMessage copies a user's or the bot's
+message (text, caption, entities, media) into another chat, topic or reply chain, as a new bot
+message, and answers its ``message_id``.  setChatMenuButton is kept per chat (``fake.menu_button(chat_id)``).
 
 A faulted request is still recorded (``call.status`` is the status answered); a delayed one is
 recorded when it arrives (its ``status``/``response`` are filled in when it is answered).
@@ -354,6 +361,9 @@ class _State:
     commands: dict[str, list[Any]] = field(default_factory=dict)  # by scope (and language)
     menu_buttons: dict[Any, Any] = field(default_factory=dict)  # by chat id (None: default)
     admins: dict[Any, tuple[list[int], int | None]] = field(default_factory=dict)
+    members: dict[Any, set[int]] = field(default_factory=dict)
+    forums: set[Any] = field(default_factory=set)
+    topics: dict[tuple[Any, int], str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- the server
@@ -721,9 +731,30 @@ class FakeTelegram:
         with self._lock:
             self._state.admins[chat_id] = (list(user_ids), owner)
 
+    def set_chat_members(self, chat_id: int, user_ids: list[int]) -> None:
+        """Make ``user_ids`` the plain members of ``chat_id``: anyone else not an admin is
+        ``left`` (by default every user is a member of every chat)."""
+        with self._lock:
+            self._state.members[chat_id] = set(user_ids)
+
+    def set_forum(self, chat_id: int) -> None:
+        """Make ``chat_id`` a forum supergroup (topics)."""
+        with self._lock:
+            self._state.forums.add(chat_id)
+
+    @property
+    def topics(self) -> dict[tuple[Any, int], str]:
+        """Forum topics created: (chat id, message_thread_id) → name."""
+        with self._lock:
+            return dict(self._state.topics)
+
     def _chat_member(self, chat_id: Any, user_id: int) -> dict[str, Any]:
         admins, owner = self._state.admins.get(chat_id, ([], None))
         user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+        members = self._state.members.get(chat_id)
+        if members is not None and user_id not in members and user_id not in admins:
+            if user_id != owner:
+                return {"status": "left", "user": user}
         if user_id == owner or (_chat_type(chat_id) == "private" and user_id == chat_id):
             return {"status": "creator", "user": user, "is_anonymous": False}
         if user_id in admins:
@@ -887,6 +918,24 @@ class FakeTelegram:
         elif name == "getchat":
             chat_id = params.get("chat_id")
             result = _chat(chat_id, _chat_type(chat_id))
+            result["accent_color_id"] = 0
+            result["max_reaction_count"] = 11
+            if chat_id in self._state.forums:
+                result["is_forum"] = True
+        elif name == "createforumtopic":
+            chat_id = params.get("chat_id")
+            if chat_id not in self._state.forums:
+                return 400, {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": "Bad Request: the chat is not a forum",
+                }
+            thread_id = next(self._message_ids)
+            with self._lock:
+                self._state.topics[(chat_id, thread_id)] = str(params.get("name", ""))
+            result = {"message_thread_id": thread_id, "name": params.get("name"), "icon_color": 0}
+        elif name == "copymessage":
+            return self._copy(params)
         elif name == "sendchataction":
             result = True
         elif name == "getchatmember":
@@ -909,6 +958,27 @@ class FakeTelegram:
             with self._lock:
                 self._state.messages.pop((params.get("chat_id"), params.get("message_id")), None)
         return 200, {"ok": True, "result": result}
+
+    def _copy(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            source = self._state.messages.get(
+                (params.get("from_chat_id"), params.get("message_id"))
+            )
+        if source is None:
+            return 400, {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: message to copy not found",
+            }
+        copied = {
+            k: v
+            for k, v in source.items()
+            if k in ("text", "entities", "caption", "caption_entities", "photo", "document")
+        }
+        message = self._new_bot_message({**params, "parse_mode": None})
+        with self._lock:
+            message.update(copied)
+        return 200, {"ok": True, "result": {"message_id": message["message_id"]}}
 
     @staticmethod
     def _check_text(params: dict[str, Any], key: str) -> str | None:

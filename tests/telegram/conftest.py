@@ -6,6 +6,7 @@ several), and two webhook instances sharing one database.  The stand-in Bot API 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
 import signal
@@ -115,11 +116,39 @@ def _sent(call: Call) -> bool:
     return call.method in ("sendMessage", "editMessageText") and call.status == 200
 
 
+STAFF_CHAT, STAFF_MEMBER, OUTSIDER = -1005550001, 4242, 9999  # the hand-off tests' staff group
+
+
+@pytest.fixture
+def staff_settings(settings: Settings) -> Settings:
+    """The settings with a staff group (hand-offs wait an hour unless a test says otherwise)."""
+    return dataclasses.replace(settings, staff_chat=STAFF_CHAT, handoff_timeout=3600.0)
+
+
+@pytest.fixture
+async def staff_harness(
+    staff_settings: Settings, app_store: Store, fake_telegram: FakeTelegram
+) -> AsyncIterator[Harness]:
+    """The application with a staff group whose members are ``STAFF_MEMBER`` only."""
+    fake_telegram.set_chat_members(STAFF_CHAT, [STAFF_MEMBER])
+    async with running_harness(staff_settings, app_store, fake_telegram) as running:
+        yield running
+
+
 @pytest.fixture
 async def harness(
     settings: Settings, app_store: Store, fake_telegram: FakeTelegram
 ) -> AsyncIterator[Harness]:
     """The application built by ``build_application``, started without polling."""
+    async with running_harness(settings, app_store, fake_telegram) as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def running_harness(
+    settings: Settings, app_store: Store, fake_telegram: FakeTelegram
+) -> AsyncIterator[Harness]:
+    """Build, initialise and start the application (no polling); stop it afterwards."""
     services = Services(engine=get_engine(), store=app_store)
     app = build_application(settings, services)
     async with app:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import bot.store.people  # (hand-offs, taught names: tables on Base)
 import bot.store.state  # noqa: F401  (registers the runtime-state tables on Base)
 from bot.store.db import make_engine
 from bot.store.models import Base

@@ -17,9 +17,12 @@ from bot.telegram import texts
 from bot.telegram.context import BotContext
 from bot.telegram.handlers.commands import NEW_MESSAGE
 from bot.telegram.handlers.replies import send_html, thread_of
+from bot.telegram.handlers.teach import report_keyboard
 
 STATS_LIMIT = 30
 FEEDBACK_LIMIT = 5
+BUTTONS = 10  # 「设为别名」 / 「忽略」 for the most asked entries nobody dealt with yet
+ACTION_NAMES = {"taught": "已设别名", "handed_off": "已转人工", "ignored": "已忽略"}
 
 
 async def stats(update: Update, context: BotContext) -> None:
@@ -30,16 +33,21 @@ async def stats(update: Update, context: BotContext) -> None:
     if user is None or not context.settings.is_admin(user.id):
         await send_html(context.bot, chat.id, html.escape(texts.ADMIN_ONLY), thread_id=thread_id)
         return
-    store = context.services.store
-    rows = await asyncio.to_thread(store.unanswered_report, STATS_LIMIT)
-    feedback = await asyncio.to_thread(store.feedback_report, FEEDBACK_LIMIT)
+    rows = await asyncio.to_thread(context.services.people.unanswered, STATS_LIMIT)
+    feedback = await asyncio.to_thread(context.services.store.feedback_report, FEEDBACK_LIMIT)
     if not rows:
         await send_html(
             context.bot, chat.id, html.escape(texts.NO_UNANSWERED), thread_id=thread_id
         )
         return
     lines = [f"<b>{html.escape(texts.UNANSWERED_TITLE)}</b>"]
-    lines += [f"{count} 次（{seen:%m-%d %H:%M}）{html.escape(text)}" for text, count, seen in rows]
+    for row in rows:
+        line = f"{row.count} 次（{row.last_asked:%m-%d %H:%M}）{row.text}"
+        if len(row.channels) > 1 or set(row.channels) - {"telegram"}:
+            line += "［" + "，".join(f"{c} {n}" for c, n in sorted(row.channels.items())) + "］"
+        if row.action:
+            line += f" → {ACTION_NAMES.get(row.action, row.action)} {row.detail}".rstrip()
+        lines.append(html.escape(line))
     if feedback:
         lines += ["", f"<b>{html.escape(texts.FEEDBACK_TITLE)}</b>"]
         lines += [
@@ -48,7 +56,8 @@ async def stats(update: Update, context: BotContext) -> None:
             )
             for f in feedback
         ]
-    await send_html(context.bot, chat.id, "\n".join(lines), thread_id=thread_id)
+    keyboard = report_keyboard([(r.text, r.last_id) for r in rows if not r.action][:BUTTONS])
+    await send_html(context.bot, chat.id, "\n".join(lines), keyboard, thread_id=thread_id)
 
 
 def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:

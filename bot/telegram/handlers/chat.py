@@ -22,7 +22,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, MessageHandler, filters
 
 from bot.render import as_text
-from bot.telegram import journal
+from bot.telegram import journal, people_texts
 from bot.telegram.context import BotContext
 from bot.telegram.handlers.replies import render, send_html, thread_of
 from bot.telegram.keyboards import reply_markup
@@ -31,6 +31,7 @@ from nlp.reply import Reply
 BOT_STATE = "_bot"
 FEEDBACK_KEEP = 20
 FEEDBACK_ANSWER_CHARS = 600
+TURNS_KEEP = 4  # the last turns a hand-off shows staff
 
 
 def split_state(stored: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -49,6 +50,14 @@ def remember_question(bot_state: dict[str, Any], question: str, answer: str = ""
     asked[key] = {"q": question, "a": answer[:FEEDBACK_ANSWER_CHARS]}
     bot_state["fb"] = dict(list(asked.items())[-FEEDBACK_KEEP:])
     return key
+
+
+def remember_turn(bot_state: dict[str, Any], question: str, reply: Reply) -> None:
+    """Keep the last few turns (question, headline, understood) for a hand-off to show."""
+    turns = bot_state.get("turns")
+    turns = list(turns) if isinstance(turns, list) else []
+    turns.append([question[:200], reply.headline[:200], reply.understood])
+    bot_state["turns"] = turns[-TURNS_KEEP:]
 
 
 def conversation_of(update: Update) -> tuple[int, int]:
@@ -108,7 +117,9 @@ def markup_for(
     key = None
     if wants_feedback(chat, reply):
         key = remember_question(bot_state, question, as_text(reply, with_choices=False))
-    return reply_markup(reply.choices, key, share_query(context, question, reply))
+    return reply_markup(
+        reply.choices, key, share_query(context, question, reply), handoff=not reply.understood
+    )
 
 
 async def answer_text(
@@ -116,9 +127,15 @@ async def answer_text(
 ) -> None:
     """Answer ``text`` in the update's chat with the engine, continuing the sender's
     conversation."""
+    engine = context.services.engine
+    if intent is None and "human" in engine.requests(text):
+        from bot.telegram.handlers.handoff import request_handoff
+
+        await request_handoff(update, context, people_texts.TRIGGER_WORDS.format(text=text))
+        return
     conversation = conversation_of(update)
     engine_ctx, bot_state = await load_state(context, conversation)
-    reply = context.services.engine.answer(text, engine_ctx or None, intent=intent)
+    reply = engine.answer(text, engine_ctx or None, intent=intent)
     await send_answer(update, context, text, reply, bot_state)
 
 
@@ -139,6 +156,7 @@ async def send_answer(
         bot_state = (await load_state(context, conversation))[1]
     if not reply.understood:
         await asyncio.to_thread(context.services.store.log_question, question, "unanswered")
+    remember_turn(bot_state, question, reply)
     markup = markup_for(context, chat, question, reply, bot_state)
     await save_state(context, conversation, reply.context, bot_state)
     message = update.effective_message

@@ -22,7 +22,7 @@ from telegram.ext import Application, MessageHandler, filters
 from bot.telegram import journal, texts
 from bot.telegram.context import BotContext
 from bot.telegram.handlers.chat import answer_text, conversation_of, load_state, save_state
-from bot.telegram.handlers.replies import edit_html, is_not_modified, render, send_html
+from bot.telegram.handlers.replies import edit_html, is_not_modified, send_html
 from bot.telegram.keyboards import what_was_wrong_keyboard, without_feedback
 
 WAITING_KEEP = 5
@@ -148,15 +148,12 @@ async def on_comment(update: Update, context: BotContext) -> None:
 
 
 async def offer_person(update: Update, context: BotContext, trigger: str) -> None:
-    """Offer a person: for now the offices the notice names for questions (通知落款), from the
-    engine.  ``trigger`` says what asked for one ("feedback"); the hand-off to staff, where it
-    exists, starts here."""
-    chat = update.effective_chat
-    assert chat is not None
+    """Offer a person: the hand-off to staff (or, without a staff group, the offices the notice
+    names).  ``trigger`` says what asked for one ("feedback")."""
+    from bot.telegram.handlers.handoff import request_handoff
+
     journal.note_intent(f"person:{trigger}")
-    contacts = render(context.services.engine.contacts_reply())
-    body = html.escape(texts.PERSON_OFFER) + "\n" + contacts
-    await send_html(context.bot, chat.id, body)
+    await request_handoff(update, context, trigger)
 
 
 class _RepliesToCommentPrompt(filters.MessageFilter):
