@@ -5,10 +5,11 @@ e.g. ``http://127.0.0.1:8081/bot``), ``TELEGRAM_WEBHOOK_SECRET`` (else one is ge
 ``DATABASE_URL`` (default: the SQLite file of ``bot.store.db``), ``SKILLBOT_ADMINS``
 (comma-separated Telegram user ids allowed to use admin commands), and for notice delivery
 ``SKILLBOT_DELIVERY`` (``0``/``false``/``no``/``off`` turns it off on this instance),
-``SKILLBOT_NOTIFY_RATE`` (messages per second of this instance, > 0, default 30 — divide
-Telegram's 30 between the instances that deliver) and ``SKILLBOT_DELIVERY_INTERVAL`` (seconds
-between outbox polls, > 0, default 2).  The token is never part of a ``repr`` or of an error
-message.
+``SKILLBOT_NOTIFY_RATE`` (messages per second of the whole bot — answers and notices of every
+instance on the database share it, > 0, default 30), ``SKILLBOT_DELIVERY_INTERVAL`` (seconds
+between outbox polls, > 0, default 2) and ``SKILLBOT_RETENTION_DAYS`` (days logged questions and
+idle conversations are kept, a whole number ≥ 1, default 90).  The token is never part of a
+``repr`` or of an error message.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ _OFF = frozenset({"0", "false", "no", "off"})
 _ON = frozenset({"", "1", "true", "yes", "on"})
 TELEGRAM_MESSAGES_PER_SECOND = 30.0
 DELIVERY_INTERVAL = 2.0
+RETENTION_DAYS = 90
 
 
 class SettingsError(ValueError):
@@ -51,6 +53,7 @@ class Settings:
     delivery: bool = True
     notify_rate: float = TELEGRAM_MESSAGES_PER_SECOND
     delivery_interval: float = DELIVERY_INTERVAL
+    retention_days: int = RETENTION_DAYS
 
     @classmethod
     def from_env(
@@ -84,6 +87,9 @@ class Settings:
                 "SKILLBOT_DELIVERY_INTERVAL",
                 env.get("SKILLBOT_DELIVERY_INTERVAL", ""),
                 DELIVERY_INTERVAL,
+            ),
+            retention_days=parse_days(
+                "SKILLBOT_RETENTION_DAYS", env.get("SKILLBOT_RETENTION_DAYS", ""), RETENTION_DAYS
             ),
         )
 
@@ -154,6 +160,20 @@ def parse_switch(name: str, value: str) -> bool:
     if value in _ON:
         return True
     raise SettingsError(f"{name} 应为 1 或 0（on/off），无法识别：{value!r}")
+
+
+def parse_days(name: str, value: str, default: int) -> int:
+    """A whole number of days ≥ 1 (``default`` when empty).
+
+    >>> parse_days("X", " 30 ", 90), parse_days("X", "", 90)
+    (30, 90)
+    """
+    value = value.strip()
+    if not value:
+        return default
+    if not re.fullmatch(r"[0-9]{1,5}", value) or int(value) < 1:
+        raise SettingsError(f"{name} 应为不小于 1 的整数（天数），无法使用：{value!r}")
+    return int(value)
 
 
 def parse_positive(name: str, value: str, default: float) -> float:

@@ -17,6 +17,7 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.store.state import Store
+    from bot.telegram.budget import SendBudget
     from bot.telegram.delivery import Deliverer
     from nlp.engine import Engine
 
@@ -32,6 +33,8 @@ class Services:
     store: Store
     # Set by ``handlers.notices.register`` when this instance delivers notices.
     deliverer: Deliverer | None = None
+    # Set by ``build_application``: Telegram's 30 a second, shared with every instance.
+    budget: SendBudget | None = None
 
 
 def install(

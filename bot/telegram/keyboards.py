@@ -23,6 +23,7 @@ MAX_CALLBACK_BYTES = 64
 MAX_EXAMPLES = 6
 FEEDBACK_UP, FEEDBACK_DOWN, EXAMPLE = "bot:fb+:", "bot:fb-:", "bot:ex:"
 _FEEDBACK_KEY_RE = re.compile(r"[0-9a-f]{8}")
+_EXAMPLE_INDEX_RE = re.compile(r"[0-9]{1,2}")  # ASCII: str.isdigit also takes "²" and "٣"
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def parse_callback(data: object) -> Callback | None:
         return Callback("feedback_up" if data.startswith(FEEDBACK_UP) else "feedback_down", key)
     if data.startswith(EXAMPLE):
         index = data[len(EXAMPLE) :]
-        return Callback("example", index) if index.isdigit() and len(index) <= 2 else None
+        return Callback("example", index) if _EXAMPLE_INDEX_RE.fullmatch(index) else None
     if data.startswith("bot:"):
         return None
     return Callback("choice", data)

@@ -1,6 +1,7 @@
 """``/stats``: the questions the bot could not answer or got 👎 for, with counts, shown to the
-user ids in ``SKILLBOT_ADMINS`` (``skillbot report unanswered`` prints the same).  The log holds
-question text and time only, never who asked.
+user ids in ``SKILLBOT_ADMINS`` in a private chat (``skillbot report unanswered`` prints the
+same).  Never in a group: question texts may hold phone numbers, and every member would see
+them.  The report shows question text and time only, never who asked.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ import asyncio
 import html
 from typing import Any
 
-from telegram import Update
+from telegram import Chat, Update
+from telegram.constants import ChatType
 from telegram.ext import Application, CommandHandler
 
 from bot.telegram import texts
@@ -28,6 +30,11 @@ async def stats(update: Update, context: BotContext) -> None:
     if user is None or not context.settings.is_admin(user.id):
         await send_html(context.bot, chat.id, html.escape(texts.ADMIN_ONLY), thread_id=thread_id)
         return
+    if not is_staff_place(chat):
+        await send_html(
+            context.bot, chat.id, html.escape(texts.ADMIN_PRIVATE_ONLY), thread_id=thread_id
+        )
+        return
     rows = await asyncio.to_thread(context.services.store.unanswered_report, STATS_LIMIT)
     if not rows:
         await send_html(
@@ -37,6 +44,11 @@ async def stats(update: Update, context: BotContext) -> None:
     lines = [f"<b>{html.escape(texts.UNANSWERED_TITLE)}</b>"]
     lines += [f"{count} 次（{seen:%m-%d %H:%M}）{html.escape(text)}" for text, count, seen in rows]
     await send_html(context.bot, chat.id, "\n".join(lines), thread_id=thread_id)
+
+
+def is_staff_place(chat: Chat) -> bool:
+    """Where staff reports may be shown: a private chat with the admin."""
+    return chat.type == ChatType.PRIVATE
 
 
 def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:

@@ -40,7 +40,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     if pressed.kind == "example":
         await query.answer()
         examples = context.services.engine.examples
-        index = int(pressed.value)
+        index = int(pressed.value)  # ASCII digits only (parse_callback)
         if index < len(examples):
             await answer_text(update, context, examples[index])
         return
@@ -96,7 +96,11 @@ async def on_feedback(
     if question is not None:
         if not helpful:
             await asyncio.to_thread(
-                context.services.store.log_question, str(question), "thumbs_down"
+                context.services.store.log_question,
+                str(question),
+                "thumbs_down",
+                chat_id=conversation[0],
+                user_id=conversation[1],
             )
         await save_state(context, conversation, engine_ctx, {**bot_state, "fb": asked})
     await query.answer(texts.FEEDBACK_UP if helpful else texts.FEEDBACK_DOWN)

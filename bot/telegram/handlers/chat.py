@@ -92,7 +92,13 @@ async def answer_text(
     engine_ctx, bot_state = await load_state(context, conversation)
     reply = context.services.engine.answer(text, engine_ctx or None, intent=intent)
     if not reply.understood:
-        await asyncio.to_thread(context.services.store.log_question, text, "unanswered")
+        await asyncio.to_thread(
+            context.services.store.log_question,
+            text,
+            "unanswered",
+            chat_id=conversation[0],
+            user_id=conversation[1],
+        )
     key = remember_question(bot_state, text) if wants_feedback(chat, reply) else None
     await save_state(context, conversation, reply.context, bot_state)
     message = update.effective_message
