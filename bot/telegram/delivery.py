@@ -9,7 +9,7 @@ A :class:`Deliverer` claims due outbox rows (``Store.claim_outbox``), sends each
   ≤ ``private_messages_per_second`` per private chat — PTB's ``AIORateLimiter`` has no
   per-private-chat limit, so these limits live here;
 * 429: every sender pauses for ``retry_after`` and the row is put back untouched;
-* 5xx, timeouts, network errors: retried with exponential backoff capped at a minute, for
+* 5xx, timeouts, network errors: retried with exponential backoff capped at 30 s, for
   ``retry_for`` (12 hours) after the notice became due, then failed (``notify resend --failed``);
 * 403 (blocked, kicked, deactivated) and 400 "chat not found": failed with the reason and the
   subscription deactivated;
@@ -72,7 +72,7 @@ CLAIM_AHEAD_SECONDS = 2.0
 # still arrive), at most BACKOFF_MAX apart; only answers that cannot change (403, chat not
 # found) end a delivery at once.
 RETRY_FOR = timedelta(hours=12)
-BACKOFF_MAX = 60.0
+BACKOFF_MAX = 30.0
 
 
 class MessageSender(Protocol):
