@@ -256,6 +256,7 @@ def run_from_cli(args: argparse.Namespace) -> int:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
+        loop.run_until_complete(initialize(application))  # getMe: one line when it fails
         if args.webhook:
             application.add_handler(TypeHandler(Update, skip_duplicate), group=DEDUPE_GROUP)
             loop.run_until_complete(
@@ -270,7 +271,6 @@ def run_from_cli(args: argparse.Namespace) -> int:
                 )
             )
         else:
-            loop.run_until_complete(initialize(application))
             application.run_polling(allowed_updates=ALLOWED_UPDATES)
     except InvalidToken:
         print("skillbot run: Telegram 拒绝了 TELEGRAM_BOT_TOKEN（无效或已撤销）", file=sys.stderr)

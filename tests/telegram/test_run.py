@@ -112,13 +112,15 @@ def test_run_survives_a_getme_500_at_start(fake_telegram: FakeTelegram, tmp_path
     bot.stop()
 
 
+@pytest.mark.parametrize("webhook", [False, True])
 @pytest.mark.parametrize("answer", [{"unexpected": "shape"}, {"id": 1, "is_bot": False}])
 def test_run_explains_a_getme_answer_of_the_wrong_shape(
-    fake_telegram: FakeTelegram, tmp_path: Path, answer: dict[str, object]
+    fake_telegram: FakeTelegram, tmp_path: Path, answer: dict[str, object], webhook: bool
 ) -> None:
     fake_telegram.bot_user = answer
+    args = ["--webhook", "https://skillbot.example/hook", "--port", str(free_port())]
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"],
+        [sys.executable, "-m", "bot.cli", "run", *(args if webhook else [])],
         cwd=ROOT,
         env=_run_env(fake_telegram, f"sqlite:///{tmp_path / 'bot.sqlite3'}"),
         capture_output=True,
