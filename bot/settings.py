@@ -5,17 +5,19 @@ e.g. ``http://127.0.0.1:8081/bot``), ``TELEGRAM_WEBHOOK_SECRET`` (else one is ge
 ``DATABASE_URL`` (default: the SQLite file of ``bot.store.db``), ``SKILLBOT_ADMINS``
 (comma-separated Telegram user ids allowed to use admin commands), and for notice delivery
 ``SKILLBOT_DELIVERY`` (``0``/``false``/``no``/``off`` turns it off on this instance),
-``SKILLBOT_NOTIFY_RATE`` (messages per second of this instance, > 0, default 30 — divide
-Telegram's 30 between the instances that deliver) and ``SKILLBOT_DELIVERY_INTERVAL`` (seconds
-between outbox polls, > 0, default 2) and ``SKILLBOT_NOTICE_SENDER`` (the header line of every
-notice, default 「淮安职业培训补贴通知」).  For the people behind the bot: ``SKILLBOT_STAFF_CHAT``
-(the id of the staff group hand-offs go to; its members are staff), ``SKILLBOT_HANDOFF_TIMEOUT``
-(how long a hand-off waits for a person: minutes, or with ``s``/``m``/``h``; default 30 min),
-``SKILLBOT_HANDOFF_SHOW_STAFF`` (``1`` names the staff member to the worker; default off) and
-for the lookup page ``SKILLBOT_WEB_TOKEN`` (the Bearer token its API needs when it listens
-beyond 127.0.0.1), ``SKILLBOT_WEB_URL`` (its public https address: the chat's menu button opens
-it as a Telegram Mini App) and ``SKILLBOT_WEB_STAFF_ONLY`` (default on: Mini App requests only
-from staff).  The token and the web token are never part of a ``repr`` or of an error message.
+``SKILLBOT_NOTIFY_RATE`` (messages per second of the whole bot — answers and notices of every
+instance on the database share it, > 0, default 30), ``SKILLBOT_DELIVERY_INTERVAL`` (seconds
+between outbox polls, > 0, default 2), ``SKILLBOT_RETENTION_DAYS`` (days logged questions and
+idle conversations are kept, a whole number ≥ 1, default 90) and ``SKILLBOT_NOTICE_SENDER`` (the
+header line of every notice, default 「淮安职业培训补贴通知」).  For the people behind the bot:
+``SKILLBOT_STAFF_CHAT`` (the id of the staff group hand-offs go to; its members are staff),
+``SKILLBOT_HANDOFF_TIMEOUT`` (how long a hand-off waits for a person: minutes, or with
+``s``/``m``/``h``; default 30 min), ``SKILLBOT_HANDOFF_SHOW_STAFF`` (``1`` names the staff member
+to the worker; default off) and for the lookup page ``SKILLBOT_WEB_TOKEN`` (the Bearer token its
+API needs when it listens beyond 127.0.0.1), ``SKILLBOT_WEB_URL`` (its public https address: the
+chat's menu button opens it as a Telegram Mini App) and ``SKILLBOT_WEB_STAFF_ONLY`` (default on:
+Mini App requests only from staff).  The token and the web token are never part of a ``repr`` or
+of an error message.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ NOTICE_SENDER = "淮安职业培训补贴通知"
 NOTICE_SENDER_MAX_CHARS = 64
 HANDOFF_TIMEOUT = 30 * 60.0
 _DURATION_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([smh]?)")
+RETENTION_DAYS = 90
 
 
 class SettingsError(ValueError):
@@ -69,6 +72,7 @@ class Settings:
     web_token: str = field(default="", repr=False)
     web_url: str = ""
     web_staff_only: bool = True
+    retention_days: int = RETENTION_DAYS
 
     @classmethod
     def from_env(
@@ -117,6 +121,9 @@ class Settings:
             web_url=parse_web_url(env.get("SKILLBOT_WEB_URL", "")),
             web_staff_only=parse_switch(
                 "SKILLBOT_WEB_STAFF_ONLY", env.get("SKILLBOT_WEB_STAFF_ONLY", "")
+            ),
+            retention_days=parse_days(
+                "SKILLBOT_RETENTION_DAYS", env.get("SKILLBOT_RETENTION_DAYS", ""), RETENTION_DAYS
             ),
         )
 
@@ -192,6 +199,20 @@ def parse_switch(name: str, value: str) -> bool:
     if value in _ON:
         return True
     raise SettingsError(f"{name} 应为 1 或 0（on/off），无法识别：{value!r}")
+
+
+def parse_days(name: str, value: str, default: int) -> int:
+    """A whole number of days ≥ 1 (``default`` when empty).
+
+    >>> parse_days("X", " 30 ", 90), parse_days("X", "", 90)
+    (30, 90)
+    """
+    value = value.strip()
+    if not value:
+        return default
+    if not re.fullmatch(r"[0-9]{1,5}", value) or int(value) < 1:
+        raise SettingsError(f"{name} 应为不小于 1 的整数（天数），无法使用：{value!r}")
+    return int(value)
 
 
 def parse_positive(name: str, value: str, default: float) -> float:

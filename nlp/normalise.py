@@ -11,6 +11,8 @@ MAX_CHARS = 500  # a question is short; a Telegram message is at most 4096 chara
 _CONTROL = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]"
 )
+# Zero-width characters join what is around them (焊\u200b工 is 焊工), the other controls part it.
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
 _SPACES = re.compile(r"\s+")
 _FINANCIAL = str.maketrans("壹贰叁肆伍陆柒捌玖", "一二三四五六七八九")  # 叁级 is 三级
@@ -34,7 +36,7 @@ def normalise(text: object) -> str:
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     text = text[: MAX_CHARS * 2]
-    text = _CONTROL.sub(" ", text)
+    text = _CONTROL.sub(" ", _ZERO_WIDTH.sub("", text))
     text = unicodedata.normalize("NFKC", text)
     text = _DASHES.sub("-", text)
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates

@@ -136,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--wait", action="store_true", help="显示进度直到发送完毕")
     status = notify_sub.add_parser("status", help="查看通知发送状态")
     status.add_argument("id", nargs="?", type=int)
+    resend = notify_sub.add_parser("resend", help="把通知重新发给发送失败的聊天")
+    resend.add_argument("id", type=int)
+    resend.add_argument("--failed", action="store_true", required=True, help="只重发失败的")
     notify.set_defaults(func=_cmd_notify)
 
     aliases = sub.add_parser("aliases", help="工作人员教的叫法：导出 / 导入（YAML）")
@@ -154,7 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
     web.set_defaults(func=_cmd_web)
 
     db = sub.add_parser("db", help="数据库迁移")
-    db.add_argument("action", choices=["upgrade", "current", "check"])
+    db.add_argument("action", choices=["upgrade", "current", "check", "purge"])
+    db.add_argument(
+        "--days", type=int, default=None, help="purge：保留天数（默认 SKILLBOT_RETENTION_DAYS）"
+    )
     db.set_defaults(func=_cmd_db)
     return parser
 
@@ -172,3 +178,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as error:
+        from bot.store.health import DATABASE_ERRORS, explain
+
+        if not isinstance(error, DATABASE_ERRORS):
+            raise
+        print(f"skillbot {args.command}: {explain(error, _database_url())}", file=sys.stderr)
+        return 1
+
+
+def _database_url() -> str | None:
+    """The database in use, for error messages (its password is never shown)."""
+    from bot.settings import Settings, SettingsError
+
+    try:
+        return Settings.from_env(require_token=False).database_url
+    except SettingsError:
+        return None

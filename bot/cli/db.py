@@ -1,13 +1,16 @@
 """``skillbot db upgrade|current|check``: the schema of ``DATABASE_URL`` (or the SQLite default)
-against the newest Alembic migration."""
+against the newest Alembic migration; ``skillbot db purge [--days N]``: delete logged questions
+and idle conversations older than ``SKILLBOT_RETENTION_DAYS`` (or N) days."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
+from bot.settings import Settings, SettingsError
 from bot.store.db import current_revision, head_revision, make_engine, upgrade
 
 
@@ -15,8 +18,33 @@ def _display_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
+def _purge(args: argparse.Namespace) -> int:
+    from bot.store.state import Store
+
+    try:
+        settings = Settings.from_env(require_token=False)
+    except SettingsError as error:
+        print(f"skillbot db: {error}", file=sys.stderr)
+        return 2
+    days = settings.retention_days if args.days is None else args.days
+    if days < 1:
+        print("skillbot db purge: --days 应为不小于 1 的整数", file=sys.stderr)
+        return 2
+    store = Store(settings.database_url)
+    try:
+        purged = store.purge(timedelta(days=days))
+    finally:
+        store.close()
+    print(
+        f"已删除 {days} 天前的问题记录 {purged.questions} 条、闲置对话 {purged.conversations} 条"
+    )
+    return 0
+
+
 def db_cli(args: argparse.Namespace) -> int:
-    """``skillbot db upgrade|current|check``."""
+    """``skillbot db upgrade|current|check|purge``."""
+    if args.action == "purge":
+        return _purge(args)
     engine = make_engine()
     try:
         if args.action == "upgrade":

@@ -1,7 +1,11 @@
-"""``skillbot notify send|status``: queue a notice for the subscribed chats, follow its delivery.
+"""``skillbot notify send|status|resend``: queue a notice for the subscribed chats, follow its
+delivery, queue it again for the chats it failed for.
 
 The CLI only writes to and reads from the database; the running bot (any instance) delivers.
-Times on the command line and on screen are Beijing time (Asia/Shanghai), stored as UTC.
+Times on the command line and on screen are Beijing time (Asia/Shanghai), stored as UTC.  A
+notice is refused when its text is empty or invisible or longer than three messages (counted as
+Telegram counts), or when ``--at`` is more than a day in the past or more than a year ahead; a
+time earlier today is sent at once, and says so.
 """
 
 from __future__ import annotations
@@ -9,16 +13,19 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.render import notice_counts
 from bot.store.state import TOPICS, NoticeStatus, Store, utcnow
+from bot.telegram.formatting import NoticeTextError, check_notice_text
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 _AT_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 STALL_HINT_SECONDS = 30.0
+AT_PAST_LIMIT = timedelta(days=1)
+AT_FUTURE_LIMIT = timedelta(days=366)
 
 
 def parse_at(value: str) -> datetime:
@@ -41,7 +48,23 @@ def parse_at(value: str) -> datetime:
             raise ValueError(f'无法识别的时间 {value!r}，例如 "2024-03-01 09:00"') from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_TZ)
-    return moment.astimezone(UTC).replace(tzinfo=None)
+    try:
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # 0001-01-01 00:00 in Beijing is before the first UTC datetime
+        raise ValueError(f"时间 {value!r} 超出范围") from None
+
+
+def check_send_at(send_at: datetime, now: datetime) -> str | None:
+    """Refuse a time more than a day past or a year ahead; a note for a time already past.
+
+    >>> check_send_at(datetime(2024, 3, 1, 8, 0), datetime(2024, 3, 1, 9, 0))
+    '指定时间已过，立即发送'
+    """
+    if send_at < now - AT_PAST_LIMIT:
+        raise ValueError(f"--at {local_time(send_at)} 已过去一天以上；请检查日期")
+    if send_at > now + AT_FUTURE_LIMIT:
+        raise ValueError(f"--at {local_time(send_at)} 在一年以后；请检查日期")
+    return "指定时间已过，立即发送" if send_at < now else None
 
 
 def local_time(moment: datetime) -> str:
@@ -71,18 +94,25 @@ def describe(status: NoticeStatus) -> str:
 
 
 def _send(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    text = args.text.strip()
-    if not text:
-        print("通知内容为空", file=err)
+    try:
+        text = check_notice_text(args.text)
+    except NoticeTextError as error:
+        print(f"skillbot notify send: {error}", file=err)
         return 2
     if args.topic not in TOPICS:
         print(f"未知主题 {args.topic!r}；可用：{'、'.join(TOPICS)}", file=err)
         return 2
+    note = None
     try:
         send_at = parse_at(args.at) if args.at else None
+        if send_at is not None:
+            note = check_send_at(send_at, utcnow())
     except ValueError as error:
-        print(error, file=err)
+        print(f"skillbot notify send: {error}", file=err)
         return 2
+    if note is not None:
+        print(note, file=out)
+        send_at = None
     notice_id, queued = store.queue_notice(text, args.topic, send_at, created_by="cli")
     when = f"，{local_time(send_at)} 发送" if send_at else ""
     print(f"通知 #{notice_id} 已排队：{queued} 个订阅（主题 {args.topic}）{when}", file=out)
@@ -149,6 +179,17 @@ def _status(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) ->
     return 0
 
 
+def _resend(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if store.notice_status(args.id) is None:
+        print(f"没有通知 #{args.id}", file=err)
+        return 1
+    queued, left_out = store.resend_failed(args.id)
+    print(f"通知 #{args.id}：重新排队 {queued} 个失败的聊天", file=out)
+    if left_out:
+        print(f"另有 {left_out} 个未重发：其订阅已结束（屏蔽、移出或退订）", file=out)
+    return 0
+
+
 def notify_cli(
     args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
@@ -158,6 +199,8 @@ def notify_cli(
     try:
         if args.notify_command == "send":
             return _send(store, args, out, err)
+        if args.notify_command == "resend":
+            return _resend(store, args, out, err)
         return _status(store, args, out, err)
     finally:
         store.close()

@@ -37,6 +37,13 @@ class SchemaNotCurrent(RuntimeError):
     """The database is not at the newest migration and automatic upgrade is switched off."""
 
 
+class DatabaseFileError(RuntimeError):
+    """The SQLite file cannot be used safely (its shared-memory file is not writable)."""
+
+
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
+
+
 def database_url() -> str:
     """Return ``DATABASE_URL`` or the default SQLite file (its directory created)."""
     url = os.environ.get("DATABASE_URL", "").strip()
@@ -45,8 +52,28 @@ def database_url() -> str:
     from platformdirs import user_data_dir
 
     data_dir = Path(user_data_dir("skillbot"))
-    data_dir.mkdir(parents=True, exist_ok=True)
+    if not data_dir.exists():
+        data_dir.mkdir(parents=True, mode=PRIVATE_DIR)
+        data_dir.chmod(PRIVATE_DIR)  # whatever the umask
     return f"sqlite:///{data_dir / 'skillbot.sqlite3'}"
+
+
+def prepare_sqlite_file(path: str) -> None:
+    """Create a new SQLite file private to its owner (0600: SQLite gives its -wal and -shm files
+    the same mode), and refuse a file whose -shm is not writable: SQLite maps that file into
+    memory and the process would die of SIGBUS on its first write."""
+    file = Path(path)
+    if not file.exists() and file.parent.is_dir():
+        try:
+            os.close(os.open(file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE))
+        except FileExistsError:  # another process made it just now
+            pass
+    shm = file.with_name(file.name + "-shm")
+    if shm.exists() and not os.access(shm, os.W_OK):
+        raise DatabaseFileError(
+            f"{shm} is not writable (readonly database): fix its owner or mode, or remove it "
+            "while no process uses the database"
+        )
 
 
 def normalise_url(url: str) -> str:
@@ -62,11 +89,14 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     url = normalise_url(url) if url else database_url()
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
-        if make_url(url).database in (None, "", ":memory:"):
+        database = make_url(url).database
+        if database in (None, "", ":memory:"):
             # One shared connection, or every thread (asyncio.to_thread) sees its own empty
             # database.  In-memory databases are for tests, one transaction at a time.
             kwargs.setdefault("poolclass", StaticPool)
             kwargs.setdefault("connect_args", {"check_same_thread": False})
+        elif not database.startswith("file:"):
+            prepare_sqlite_file(database)
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine

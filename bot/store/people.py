@@ -330,7 +330,14 @@ class People:
             result = session.execute(
                 update(Handoff)
                 .where(Handoff.id == handoff_id, Handoff.status == OPEN)
-                .values(status=status, open_key=None, closed_at=utcnow(), closed_by=by[:64])
+                # the worker's name is kept only while the hand-off is live (/privacy)
+                .values(
+                    status=status,
+                    open_key=None,
+                    closed_at=utcnow(),
+                    closed_by=by[:64],
+                    worker_name="",
+                )
                 .returning(Handoff.id)
             )
             return result.scalar() is not None

@@ -22,6 +22,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -32,6 +33,7 @@ from sqlalchemy import (
     case,
     delete,
     func,
+    literal_column,
     or_,
     select,
     update,
@@ -52,6 +54,8 @@ DETAIL_MAX_CHARS = 32
 QUESTION_REASONS = ("unanswered", "thumbs_down")
 SHARED_ID_PREFIX = "s_"
 PROCESSED_UPDATE_KEEP = timedelta(days=2)
+SEND_BUDGET = "telegram"
+_GONE = timedelta(days=1)
 _PRUNE_EVERY = 500
 
 TOPIC_ALL = "全部"
@@ -89,7 +93,8 @@ class StoredConversation(Base):
 
 
 class QuestionLog(Base):
-    """A question the bot could not answer or got a thumbs-down for: text and time, nobody's id."""
+    """A question the bot could not answer or got a thumbs-down for: text and time, and whose it
+    was (chat and user id) only so that /forget can erase it; never shown in reports."""
 
     __tablename__ = "question_log"
 
@@ -104,6 +109,9 @@ class QuestionLog(Base):
     detail: Mapped[str | None] = mapped_column(String(DETAIL_MAX_CHARS), nullable=True)
     comment: Mapped[str | None] = mapped_column(String(QUESTION_MAX_CHARS), nullable=True)
 
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+
 
 class SharedAnswer(Base):
     """The question behind a deep link's short id (``start=s_…``): an answer shared from inline
@@ -114,6 +122,28 @@ class SharedAnswer(Base):
     id: Mapped[str] = mapped_column(String(16), primary_key=True)
     question: Mapped[str] = mapped_column(String(QUESTION_MAX_CHARS))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Instance(Base):
+    """A running bot process and its heartbeat (``Store.heartbeat``); the outbox rows it claimed
+    stay its own only while it beats."""
+
+    __tablename__ = "instance"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    delivering: Mapped[bool] = mapped_column(Boolean)
+
+
+class SendBudget(Base):
+    """When (database time, epoch seconds) the next message to Telegram may go: one budget
+    shared by every instance, for answers and notices alike (``Store.reserve_send_slot``)."""
+
+    __tablename__ = "send_budget"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float(precision=53))
 
 
 class ProcessedUpdate(Base):
@@ -247,6 +277,60 @@ class ClaimedMessage:
     text: str
     parts_sent: int
     attempts: int
+    due_since: datetime | None = None  # when the notice became due (retries are timed from it)
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """What /forget erased about one person."""
+
+    conversations: int
+    questions: int
+    subscriptions: int
+    handoffs: int = 0
+
+
+def _forget_handoffs(session: Any, user_id: int) -> int:
+    """A person's hand-offs and their staff-group message links (bot.store.people)."""
+    from bot.store.people import Handoff, HandoffMessage
+
+    mine = select(Handoff.id).where(
+        or_(Handoff.worker_user_id == user_id, Handoff.worker_chat_id == user_id)
+    )
+    session.execute(
+        delete(HandoffMessage).where(HandoffMessage.handoff_id.in_(mine.scalar_subquery()))
+    )
+    return _changed(
+        session.execute(
+            delete(Handoff).where(
+                or_(Handoff.worker_user_id == user_id, Handoff.worker_chat_id == user_id)
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Purged:
+    """What a retention purge removed."""
+
+    questions: int
+    conversations: int
+
+
+def _clean_text(text: str) -> str:
+    """Text any database accepts: lone surrogates (from a broken client) become U+FFFD.
+
+    >>> _clean_text("焊" + chr(0xD800) + "工") == "焊" + chr(0xFFFD) + "工"
+    True
+    """
+    if text.isascii():
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _changed(result: Any) -> int:
+    """How many rows an UPDATE or DELETE changed."""
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _topics_column(topics: set[str]) -> str:
@@ -325,22 +409,33 @@ class Store:
     # --- questions the bot could not answer ------------------------------------------------
 
     def log_question(
-        self, text: str, reason: str, channel: str = "telegram", *, answer: str | None = None
+        self,
+        text: str,
+        reason: str,
+        channel: str = "telegram",
+        *,
+        answer: str | None = None,
+        chat_id: int | None = None,
+        user_id: int | None = None,
+        asked_at: datetime | None = None,
     ) -> int | None:
-        """Record a question text, the time and the channel (no user identity), clipped to a
-        bounded length, with the answer given when there was one; return the row's id (None
-        for empty text)."""
+        """Record a question text, the time and the channel, clipped to a bounded length, with
+        the answer given when there was one; return the row's id (None for empty text).
+        ``chat_id`` and ``user_id`` are kept only so that the person can erase it (/forget),
+        never reported."""
         if reason not in QUESTION_REASONS:
             raise ValueError(f"reason must be one of {QUESTION_REASONS}, not {reason!r}")
-        text = " ".join(text.split())[:QUESTION_MAX_CHARS]
+        text = _clean_text(" ".join(text.split())[:QUESTION_MAX_CHARS])
         if not text:
             return None
         row = QuestionLog(
             text=text,
             reason=reason,
-            asked_at=utcnow(),
+            asked_at=asked_at or utcnow(),
             channel=channel,
             answer=answer.strip()[:ANSWER_MAX_CHARS] or None if answer else None,
+            chat_id=chat_id,
+            user_id=user_id,
         )
         with self._session.begin() as session:
             session.add(row)
@@ -411,6 +506,57 @@ class Store:
         with self._read() as session:
             return session.scalar(select(SharedAnswer.question).where(SharedAnswer.id == short_id))
 
+    # --- privacy ---------------------------------------------------------------------------
+
+    def forget(self, user_id: int) -> Forgotten:
+        """Erase everything kept about one person, for every instance: their conversations in
+        every chat (with the questions their 👍/👎 buttons refer to), the questions of theirs
+        that were logged, and their private subscription with its queued notices."""
+        with self._session.begin() as session:
+            conversations = _changed(
+                session.execute(
+                    delete(StoredConversation).where(
+                        or_(
+                            StoredConversation.user_id == user_id,
+                            StoredConversation.chat_id == user_id,
+                        )
+                    )
+                )
+            )
+            questions = _changed(
+                session.execute(
+                    delete(QuestionLog).where(
+                        or_(QuestionLog.user_id == user_id, QuestionLog.chat_id == user_id)
+                    )
+                )
+            )
+            private = select(Subscription.id).where(Subscription.chat_id == user_id)
+            session.execute(
+                delete(OutboxMessage).where(
+                    OutboxMessage.subscription_id.in_(private.scalar_subquery())
+                )
+            )
+            subscriptions = _changed(
+                session.execute(delete(Subscription).where(Subscription.chat_id == user_id))
+            )
+            handoffs = _forget_handoffs(session, user_id)
+        return Forgotten(conversations, questions, subscriptions, handoffs)
+
+    def purge(self, older_than: timedelta) -> Purged:
+        """Delete logged questions asked, and conversations left idle, more than ``older_than``
+        ago (``SKILLBOT_RETENTION_DAYS``)."""
+        cutoff = utcnow() - older_than
+        with self._session.begin() as session:
+            questions = _changed(
+                session.execute(delete(QuestionLog).where(QuestionLog.asked_at < cutoff))
+            )
+            conversations = _changed(
+                session.execute(
+                    delete(StoredConversation).where(StoredConversation.updated_at < cutoff)
+                )
+            )
+        return Purged(questions, conversations)
+
     def unanswered_report(self, limit: int = 50) -> list[tuple[str, int, datetime]]:
         """Return (text, times asked, last asked), most frequent first."""
         count = func.count(QuestionLog.id)
@@ -423,6 +569,109 @@ class Store:
         )
         with self._read() as session:
             return [(text, int(n), seen) for text, n, seen in session.execute(stmt)]
+
+    # --- instances and the shared send budget ----------------------------------------------
+
+    def heartbeat(self, instance_id: str, *, delivering: bool, lease: timedelta) -> int:
+        """Say that ``instance_id`` is alive and renew the lease of every outbox row it holds;
+        return how many rows it holds."""
+        now = utcnow()
+        stmt = (
+            self._insert(Instance)
+            .values(id=instance_id, started_at=now, heartbeat_at=now, delivering=delivering)
+            .on_conflict_do_update(
+                index_elements=[Instance.id],
+                set_={"heartbeat_at": now, "delivering": delivering},
+            )
+        )
+        with self._session.begin() as session:
+            session.execute(stmt)
+            renewed = _changed(
+                session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.claimed_by == instance_id, OutboxMessage.state == SENDING)
+                    .values(lease_until=now + lease)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+        return renewed
+
+    def live_deliverers(self, within: timedelta) -> int:
+        """How many instances that deliver notices beat within ``within``."""
+        since = utcnow() - within
+        with self._read() as session:
+            return int(
+                session.scalar(
+                    select(func.count()).where(Instance.delivering, Instance.heartbeat_at >= since)
+                )
+                or 0
+            )
+
+    def end_instance(self, instance_id: str) -> int:
+        """A clean stop: give back the rows ``instance_id`` holds (due now) and drop its
+        heartbeat; return how many rows were given back."""
+        with self._session.begin() as session:
+            released = _changed(
+                session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.claimed_by == instance_id, OutboxMessage.state == SENDING)
+                    .values(
+                        state=PENDING,
+                        available_at=utcnow(),
+                        claimed_by=None,
+                        claimed_at=None,
+                        lease_until=None,
+                        attempts=OutboxMessage.attempts - 1,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+            )
+            session.execute(delete(Instance).where(Instance.id == instance_id))
+            # Instances that died long ago are of no interest to anyone.
+            session.execute(delete(Instance).where(Instance.heartbeat_at < utcnow() - _GONE))
+        return released
+
+    def _db_now(self) -> Any:
+        """The database's clock in epoch seconds, as an SQL expression (one clock for every
+        instance, whatever their hosts' clocks say)."""
+        if self.engine.dialect.name == "postgresql":
+            return literal_column("EXTRACT(EPOCH FROM clock_timestamp())::float8", Float)
+        return literal_column("((julianday('now') - 2440587.5) * 86400.0)", Float)
+
+    def reserve_send_slot(self, spacing: float, budget: str = SEND_BUDGET) -> float:
+        """Take the next free moment to send one message, ``spacing`` seconds after the one
+        before (whoever took it); return how many seconds to wait for it (0 when it is now)."""
+        now = self._db_now()
+        later = func.greatest if self.engine.dialect.name == "postgresql" else func.max
+        start = later(SendBudget.next_at, now)
+        with self._session.begin() as session:
+            wait = session.scalar(
+                update(SendBudget)
+                .where(SendBudget.name == budget)
+                .values(next_at=start + spacing)
+                .returning(SendBudget.next_at - spacing - now)
+                .execution_options(synchronize_session=False)
+            )
+            if wait is None:  # a database created without the row: make it
+                session.execute(
+                    self._insert(SendBudget)
+                    .values(name=budget, next_at=0.0)
+                    .on_conflict_do_nothing(index_elements=[SendBudget.name])
+                )
+                return 0.0
+        return max(0.0, float(wait))
+
+    def pause_sending(self, seconds: float, budget: str = SEND_BUDGET) -> None:
+        """Nobody sends for ``seconds`` (Telegram's ``retry_after``)."""
+        now = self._db_now()
+        later = func.greatest if self.engine.dialect.name == "postgresql" else func.max
+        with self._session.begin() as session:
+            session.execute(
+                update(SendBudget)
+                .where(SendBudget.name == budget)
+                .values(next_at=later(SendBudget.next_at, now + seconds))
+                .execution_options(synchronize_session=False)
+            )
 
     # --- updates already handled -----------------------------------------------------------
 
@@ -600,7 +849,11 @@ class Store:
             sub = session.scalar(select(Subscription).where(Subscription.chat_id == chat_id))
             if sub is None or not sub.active:
                 return None
-            left = set(_topics_of(sub.topics)) - set(topics) if topics else set()
+            current = set(_topics_of(sub.topics))
+            if topics and TOPIC_ALL in current and TOPIC_ALL not in topics:
+                # 全部 is every topic: dropping one keeps all the others, named.
+                current = set(TOPICS) - {TOPIC_ALL}
+            left = current - set(topics) if topics else set()
             if left:
                 sub.topics = _topics_column(left)
             else:
@@ -706,6 +959,37 @@ class Store:
                 )
             return notice_id, len(rows)
 
+    def resend_failed(self, notice_id: int) -> tuple[int, int]:
+        """Queue a notice again for the chats it failed for; returns (queued again, left out
+        because the chat's subscription ended — blocked, removed, unsubscribed)."""
+        active = select(Subscription.id).where(Subscription.active)
+        failed = and_(OutboxMessage.notice_id == notice_id, OutboxMessage.state == FAILED)
+        with self._session.begin() as session:
+            queued = _changed(
+                session.execute(
+                    update(OutboxMessage)
+                    .where(failed, OutboxMessage.subscription_id.in_(active))
+                    .values(
+                        state=PENDING,
+                        attempts=0,
+                        parts_sent=0,
+                        available_at=utcnow(),
+                        claimed_by=None,
+                        lease_until=None,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+            )
+            left_out = session.scalar(select(func.count()).where(failed))
+            # Retries are timed from when the notice became due: from now, for the resend.
+            if queued:
+                session.execute(
+                    update(Notice)
+                    .where(Notice.id == notice_id, Notice.send_at < utcnow())
+                    .values(send_at=utcnow())
+                )
+        return queued, int(left_out or 0)
+
     def notice_status(self, notice_id: int) -> NoticeStatus | None:
         """Return the delivery counts of one notice."""
         statuses = self._statuses(select(Notice).where(Notice.id == notice_id))
@@ -805,7 +1089,7 @@ class Store:
             if not claimed:
                 return []
             rows = session.execute(
-                select(OutboxMessage, Notice.text, Subscription.chat_type)
+                select(OutboxMessage, Notice.text, Subscription.chat_type, Notice.send_at)
                 .join(Notice, Notice.id == OutboxMessage.notice_id)
                 .join(Subscription, Subscription.id == OutboxMessage.subscription_id)
                 .where(OutboxMessage.id.in_(claimed))
@@ -821,8 +1105,9 @@ class Store:
                     text=text,
                     parts_sent=row.parts_sent,
                     attempts=row.attempts,
+                    due_since=send_at,
                 )
-                for row, text, chat_type in rows
+                for row, text, chat_type, send_at in rows
             ]
 
     def _own(self, outbox_id: int, worker: str) -> Any:

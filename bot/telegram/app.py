@@ -6,7 +6,8 @@ only the update types some handler acts on are requested (``ALLOWED_UPDATES``).
 ``run_from_cli`` loads the engine, then runs long polling (default) or a webhook whose requests
 must carry the secret token (else 403).  PTB's ``run_polling``/``run_webhook`` stop gracefully
 on SIGINT and SIGTERM.  A token Telegram refuses
-(exit 2) or a Bot API that cannot be reached at start (exit 1) ends it with one line, no traceback.
+(exit 2), a Bot API that cannot be reached or answers nonsense at start, or a database that
+cannot be used (exit 1) ends it with one line, no traceback.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import argparse
 import asyncio
 import logging
 import sys
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from telegram import Bot, Update
@@ -31,7 +34,8 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.settings import Settings, SettingsError
-from bot.telegram import menus, texts
+from bot.telegram import menus, texts, webhook
+from bot.telegram.budget import SendBudget
 from bot.telegram.context import BotContext, Services, install, services_of, settings_of
 from bot.telegram.formatting import TokenRedactingFilter, install_token_filter
 from bot.telegram.handlers import (
@@ -45,9 +49,11 @@ from bot.telegram.handlers import (
     handoff,
     inline,
     notices,
+    privacy,
     teach,
 )
 from bot.telegram.handlers.replies import thread_of
+from bot.telegram.polling import UpdatesRequest
 from bot.telegram.throttle import ChatOrderedProcessor, RetryingRateLimiter
 
 logger = logging.getLogger(__name__)
@@ -58,6 +64,8 @@ DEDUPE_GROUP = -100
 # inline queries.  Nothing else is requested from Telegram (edits, reactions, member changes…).
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 CONNECT_TIMEOUT, READ_TIMEOUT, WRITE_TIMEOUT, POOL_TIMEOUT = 10.0, 15.0, 15.0, 10.0
+START_ATTEMPTS = 5
+T = TypeVar("T")
 
 
 def build_application(
@@ -65,6 +73,7 @@ def build_application(
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """Build the bot's Application (handlers registered; nothing started)."""
     processor = ChatOrderedProcessor(MAX_CONCURRENT_UPDATES)
+    services.budget = services.budget or SendBudget(services.store, settings.notify_rate)
     application = (
         ApplicationBuilder()
         .token(settings.token)
@@ -72,12 +81,12 @@ def build_application(
         .base_file_url(settings.api_base_file_url)
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(processor)
-        .rate_limiter(RetryingRateLimiter())
+        .rate_limiter(RetryingRateLimiter(budget=services.budget))
         .connect_timeout(CONNECT_TIMEOUT)
         .read_timeout(READ_TIMEOUT)
         .write_timeout(WRITE_TIMEOUT)
         .pool_timeout(POOL_TIMEOUT)
-        .get_updates_read_timeout(35)
+        .get_updates_request(UpdatesRequest(connection_pool_size=1, read_timeout=35))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
@@ -91,12 +100,17 @@ def build_application(
     errors.register(application)
     groups.register(application)
     commands.register(application)
+    privacy.register(application)
     admin.register(application)
     handoff.register(application)
     teach.register(application)
     # Notices go out through a Bot of their own: the application's rate limiter would retry a
     # 429 inside send_message, past the deliverer's lease (and its 429 pause).
-    notices.register(application, bot=make_delivery_bot(settings) if settings.delivery else None)
+    notices.register(
+        application,
+        bot=make_delivery_bot(settings) if settings.delivery else None,
+        budget=services.budget,
+    )
     commands.register_fallback(application)
     callbacks.register(application)
     inline.register(application)
@@ -131,10 +145,12 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Close the delivery bot's connections."""
+    """Give back the notices this instance holds; close the delivery bot's connections."""
     deliverer = services_of(application).deliverer
-    if deliverer is not None and isinstance(deliverer.bot, Bot):
-        await deliverer.bot.shutdown()
+    if deliverer is not None:
+        await deliverer.close()
+        if isinstance(deliverer.bot, Bot):
+            await deliverer.bot.shutdown()
 
 
 def is_handled(application: Application[Any, Any, Any, Any, Any, Any], update: Update) -> bool:
@@ -155,8 +171,8 @@ def _matches(handler: BaseHandler[Any, Any, Any], update: Update) -> bool:
 
 def _counts_for_flood(update: Update) -> bool:
     """What the bot would answer counts against its sender: messages and edits addressed to
-    it, and button presses."""
-    if update.callback_query is not None:
+    it, button presses and inline queries."""
+    if update.callback_query is not None or update.inline_query is not None:
         return True
     message = update.message or update.edited_message
     return message is not None and groups.addresses_bot(message)
@@ -198,6 +214,8 @@ def configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # The scheduler's "Running job …" lines, twice every delivery interval, say nothing.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("telegram.ext").addFilter(_bootstrap_failure_without_traceback)
     install_token_filter(settings.token, settings.webhook_secret, settings.web_token)
 
@@ -215,7 +233,13 @@ def _bootstrap_failure_without_traceback(record: logging.LogRecord) -> bool:
 
 
 def run_from_cli(args: argparse.Namespace) -> int:
-    """Run the bot: long polling, or ``--webhook URL`` listening on ``--listen``:``--port``."""
+    """Run the bot: long polling, or ``--webhook URL`` listening on ``--listen``:``--port``
+    (with ``--web-port``, the lookup page too, in the same process).
+
+    Every failure to start is one line and an exit code: 2 for a setting or a token Telegram
+    refuses, 1 for a database or a Bot API that cannot be used (each retried with backoff
+    first when the failure may pass: a server restarting, a lock held for a moment).
+    """
     web_port = getattr(args, "web_port", None)
     web_listen = getattr(args, "web_listen", "127.0.0.1")
     try:
@@ -231,25 +255,36 @@ def run_from_cli(args: argparse.Namespace) -> int:
         return 2
     configure_logging(settings)
 
-    from bot.store.state import Store
+    from bot.store.health import DATABASE_ERRORS, explain
+    from bot.store.resilient import ResilientStore
     from nlp.engine import get_engine
 
     engine = get_engine()
     engine.warm_up()
-    store = Store(settings.database_url)
+    try:
+        store = retry_at_start(lambda: ResilientStore(settings.database_url), DATABASE_ERRORS)
+    except DATABASE_ERRORS as error:
+        print(f"skillbot run: {explain(error, settings.database_url)}", file=sys.stderr)
+        return 1
     application = build_application(settings, Services(engine=engine, store=store))
     if web_port is not None:
         serve_web_inside(application, web_listen, web_port)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     try:
+        loop.run_until_complete(initialize(application))  # getMe: one line when it fails
         if args.webhook:
             application.add_handler(TypeHandler(Update, skip_duplicate), group=DEDUPE_GROUP)
-            application.run_webhook(
-                listen=args.listen,
-                port=args.port,
-                url_path=urlsplit(args.webhook).path.lstrip("/"),
-                webhook_url=args.webhook,
-                secret_token=settings.webhook_secret,
-                allowed_updates=ALLOWED_UPDATES,
+            loop.run_until_complete(
+                webhook.serve(
+                    application,
+                    listen=args.listen,
+                    port=args.port,
+                    path=urlsplit(args.webhook).path,
+                    url=args.webhook,
+                    secret=settings.webhook_secret,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
             )
         else:
             application.run_polling(allowed_updates=ALLOWED_UPDATES)
@@ -259,8 +294,16 @@ def run_from_cli(args: argparse.Namespace) -> int:
     except NetworkError as error:
         print(f"skillbot run: {unreachable_message(settings, error)}", file=sys.stderr)
         return 1
+    except UnexpectedAnswer as error:
+        print(f"skillbot run: {error}", file=sys.stderr)
+        return 1
+    except DATABASE_ERRORS as error:
+        print(f"skillbot run: {explain(error, settings.database_url)}", file=sys.stderr)
+        return 1
     finally:
         store.close()
+        if not loop.is_closed():
+            loop.close()
     return 0
 
 
@@ -280,6 +323,58 @@ def serve_web_inside(
         start(WebServices(settings_of(app), services.engine, services.store), listen, port)
 
     application.post_init = post_init
+
+
+class UnexpectedAnswer(RuntimeError):
+    """The Bot API answered ``getMe`` with something that is not a bot."""
+
+
+async def initialize(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Initialise the application (``getMe``, retried by the rate limiter for a minute on 5xx
+    and network errors); an answer of the wrong shape is :class:`UnexpectedAnswer`."""
+    try:
+        await application.initialize()
+    except (InvalidToken, NetworkError):
+        raise
+    except (TelegramError, TypeError, KeyError, ValueError, AttributeError) as error:
+        raise UnexpectedAnswer(
+            f"Telegram Bot API 对 getMe 的回答无法识别（{type(error).__name__}）；"
+            "请检查 TELEGRAM_API_BASE_URL 是否指向 Bot API 服务器"
+        ) from None
+    if not application.bot.bot.is_bot:
+        raise UnexpectedAnswer("getMe 返回的不是机器人账号；请检查 TELEGRAM_BOT_TOKEN")
+
+
+def retry_at_start(
+    make: Callable[[], T],
+    errors: tuple[type[BaseException], ...],
+    *,
+    attempts: int = START_ATTEMPTS,
+    first_delay: float = 1.0,
+) -> T:
+    """``make()``, retried with backoff (1, 2, 4, 8 s) while it fails with a failure that may
+    pass (a refused connection, a lock); a lasting one (corrupt, missing, read-only) at once."""
+    from bot.store.health import one_line
+
+    delay = first_delay
+    for attempt in range(1, attempts + 1):
+        try:
+            return make()
+        except errors as error:
+            if attempt == attempts or not _may_pass(error):
+                raise
+            logger.warning("start: %s; retry %d in %.0f s", one_line(error), attempt, delay)
+            time.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")
+
+
+def _may_pass(error: BaseException) -> bool:
+    text = str(error).lower()
+    return any(
+        words in text
+        for words in ("connection refused", "database is locked", "timeout", "starting up")
+    )
 
 
 def unreachable_message(settings: Settings, error: Exception) -> str:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.store.people import People
     from bot.store.state import Store
     from bot.taught import TaughtNames
+    from bot.telegram.budget import SendBudget
     from bot.telegram.delivery import Deliverer
     from nlp.engine import Engine
 
@@ -51,6 +52,9 @@ class Services:
         from bot.taught import TaughtNames
 
         return TaughtNames(self.engine, self.people)
+
+    # Set by ``build_application``: Telegram's 30 a second, shared with every instance.
+    budget: SendBudget | None = None
 
 
 def install(

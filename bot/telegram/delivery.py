@@ -5,12 +5,14 @@ A :class:`Deliverer` claims due outbox rows (``Store.claim_outbox``), sends each
 stop notices on the last — /unsubscribe in groups, 退订 in private) and records the outcome per
 row:
 
-* pacing: ≤ ``messages_per_second`` overall (evenly spaced, with a small margin so that no
-  one-second window ever holds more), ≤ ``group_messages_per_minute`` per group and
+* pacing: the shared :class:`~bot.telegram.budget.SendBudget` (30 a second for answers and
+  notices of every instance together; without one, ≤ ``messages_per_second`` for this
+  deliverer alone), ≤ ``group_messages_per_minute`` per group and
   ≤ ``private_messages_per_second`` per private chat — PTB's ``AIORateLimiter`` has no
   per-private-chat limit, so these limits live here;
-* 429: the whole deliverer pauses for ``retry_after`` and the row is put back untouched;
-* 5xx, timeouts, network errors: retried with bounded exponential backoff, then failed;
+* 429: every sender pauses for ``retry_after`` and the row is put back untouched;
+* 5xx, timeouts, network errors: retried with exponential backoff capped at 30 s, for
+  ``retry_for`` (12 hours) after the notice became due, then failed (``notify resend --failed``);
 * 403 (blocked, kicked, deactivated) and 400 "chat not found": failed with the reason and the
   subscription deactivated;
 * ``migrate_to_chat_id``: the subscription moves to the supergroup (``Store.migrate_chat``) and
@@ -18,9 +20,10 @@ row:
 
 Delivery is at-least-once: a row is marked delivered (and each part of a long notice recorded)
 only after Telegram accepted it, so a deliverer killed mid-broadcast repeats at most the messages
-in flight (≤ ``concurrency``); its other claimed rows come back when their lease expires.  Several
-deliverers on one database never claim the same row.  The limits are per deliverer: with several
-instances delivering, give each ``messages_per_second = 30 / instances``.
+in flight (≤ ``concurrency``).  Claims are small (what goes out in the next two seconds) and
+short (a 4 s lease renewed by a heartbeat every second), so a killed instance's rows are taken
+over within seconds; a clean stop gives them back at once.  Several deliverers on one database
+never claim the same row, and share one send budget.
 """
 
 from __future__ import annotations
@@ -51,9 +54,11 @@ from telegram.error import (
 )
 
 from bot.settings import NOTICE_SENDER
+from bot.store.health import DATABASE_ERRORS, Outage
 from bot.store.state import ClaimedMessage, Store, utcnow
 from bot.telegram import texts
-from bot.telegram.formatting import split_html
+from bot.telegram.budget import Pacer, SendBudget
+from bot.telegram.formatting import MAX_MESSAGE_UTF16, split_plain, utf16_len
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +67,17 @@ TELEGRAM_GROUP_MESSAGES_PER_MINUTE = 20
 TELEGRAM_PRIVATE_MESSAGES_PER_SECOND = 1.0
 _GROUP_TYPES = {"group", "supergroup", "channel"}
 _MAX_MIGRATIONS = 2  # group → supergroup happens once; more means something is wrong
+# A claim lasts LEASE unless renewed by the claimer's heartbeat (every HEARTBEAT_INTERVAL), so
+# a killed instance's rows are free again within LEASE; each instance claims only what it sends
+# in the next CLAIM_AHEAD_SECONDS.
+LEASE = timedelta(seconds=4)
+HEARTBEAT_INTERVAL = 1.0
+CLAIM_AHEAD_SECONDS = 2.0
+# Network errors, 5xx and 429 are retried for hours (a Bot API outage ends, a notice should
+# still arrive), at most BACKOFF_MAX apart; only answers that cannot change (403, chat not
+# found) end a delivery at once.
+RETRY_FOR = timedelta(hours=12)
+BACKOFF_MAX = 30.0
 
 
 class MessageSender(Protocol):
@@ -76,8 +92,9 @@ class MessageSender(Protocol):
 
 def render_notice(text: str, chat_type: str = "private", sender: str = NOTICE_SENDER) -> list[str]:
     """A notice as Telegram HTML: the sender's name first, the text escaped like any other
-    user-visible text, how to stop notices last (by the kind of chat); split for Telegram
-    (≤ 4096 UTF-16 units a part, never inside an entity — the bot's own splitter).
+    user-visible text, how to stop notices last (by the kind of chat); split on its *text*
+    length as Telegram counts it after entity parsing (≤ 4096 UTF-16 units a part, the
+    sender's line and the way out included).
 
     >>> render_notice("A & B", "group", "淮安")
     ['<b>淮安</b>\\n\\nA &amp; B\\n\\n<i>不想再收到：群管理员发送 /unsubscribe</i>']
@@ -86,55 +103,15 @@ def render_notice(text: str, chat_type: str = "private", sender: str = NOTICE_SE
     opt_out = (
         texts.NOTICE_OPT_OUT_GROUP if chat_type in _GROUP_TYPES else texts.NOTICE_OPT_OUT_PRIVATE
     )
-    body = esc(text.strip(), quote=False)
-    return split_html(f"<b>{esc(sender)}</b>\n\n{body}\n\n<i>{esc(opt_out)}</i>")
+    head, tail = f"{sender}\n\n", f"\n\n{opt_out}"
+    room = MAX_MESSAGE_UTF16 - utf16_len(head) - utf16_len(tail)
+    parts = [esc(part, quote=False) for part in split_plain(text.strip(), room)]
+    parts[0] = f"<b>{esc(sender)}</b>\n\n{parts[0]}"
+    parts[-1] = f"{parts[-1]}\n\n<i>{esc(opt_out)}</i>"
+    return parts
 
 
 # --- pacing ------------------------------------------------------------------------------------
-
-
-class Pacer:
-    """At most ``rate`` sends in any window of one second (plus ``margin``), evenly spaced,
-    counted on the times sends were actually released; pausable on 429.
-
-    Counting actual release times (not pre-booked slots) means a send that is late, because
-    the event loop was busy, cannot let the next ones bunch up behind it.
-    """
-
-    def __init__(
-        self, rate: float, margin: float = 0.03, clock: Callable[[], float] | None = None
-    ):
-        """``margin`` (seconds) absorbs jitter between our clock and Telegram's arrival times."""
-        self.count = max(1, int(rate))
-        self.window = self.count / rate + margin
-        self.interval = 1.0 / rate
-        self._clock = clock or asyncio.get_running_loop().time
-        self._released: deque[float] = deque(maxlen=self.count)
-        self._lock = asyncio.Lock()
-        self.paused_until = 0.0
-
-    def pause(self, seconds: float) -> None:
-        """Send nothing for ``seconds`` (Telegram's ``retry_after``)."""
-        self.paused_until = max(self.paused_until, self._clock() + seconds)
-
-    def pause_left(self) -> float:
-        """Seconds left of the current pause."""
-        return max(0.0, self.paused_until - self._clock())
-
-    async def wait(self) -> None:
-        """Wait, in turn, until one more send keeps every window within the limit."""
-        async with self._lock:
-            while True:
-                now = self._clock()
-                ready = self.paused_until
-                if self._released:
-                    ready = max(ready, self._released[-1] + self.interval)
-                if len(self._released) == self.count:
-                    ready = max(ready, self._released[0] + self.window)
-                if ready <= now:
-                    break
-                await asyncio.sleep(ready - now)
-            self._released.append(now)
 
 
 class ChatLimits:
@@ -222,47 +199,55 @@ class Deliverer:
         private_messages_per_second: float = TELEGRAM_PRIVATE_MESSAGES_PER_SECOND,
         concurrency: int = 8,
         batch_size: int | None = None,
-        lease: timedelta = timedelta(minutes=2),
-        max_attempts: int = 5,
+        lease: timedelta = LEASE,
+        heartbeat_interval: float = HEARTBEAT_INTERVAL,
+        claim_ahead: float = CLAIM_AHEAD_SECONDS,
+        max_attempts: int | None = None,
+        retry_for: timedelta = RETRY_FOR,
         backoff_base: float = 2.0,
-        backoff_max: float = 120.0,
+        backoff_max: float = BACKOFF_MAX,
         max_chat_wait: float = 1.5,
         job_budget: float = 10.0,
         startup_pause: float = 1.0,
         sender: str = NOTICE_SENDER,
+        budget: SendBudget | None = None,
     ) -> None:
         """Limits default to Telegram's; tests scale them down.  ``sender`` heads every
-        notice (``SKILLBOT_NOTICE_SENDER``)."""
+        notice (``SKILLBOT_NOTICE_SENDER``).  With ``budget`` the overall rate is the budget
+        shared through the database (``messages_per_second`` is then only the pace this
+        deliverer claims rows for)."""
         self.bot = bot
         self.store = store
         self.sender = sender
         self.worker_id = (
             worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        )
+        )[:64]
         self.messages_per_second = messages_per_second
         self.group_messages_per_minute = group_messages_per_minute
         self.private_messages_per_second = private_messages_per_second
         self.concurrency = concurrency
-        # A row must be sent well within its lease, or another deliverer may take it over.
-        self.batch_size = batch_size or max(
-            1,
-            min(
-                max(concurrency * 2, int(messages_per_second * 2)),
-                int(messages_per_second * lease.total_seconds() / 3),
-            ),
-        )
+        # Claim only what goes out in the next few seconds: rows claimed by an instance that
+        # dies are everybody else's again as soon as its short lease lapses.
+        ahead = int(messages_per_second * claim_ahead)
+        self.batch_size = batch_size or max(concurrency * 2, ahead)
         self.lease = lease
+        self.heartbeat_interval = heartbeat_interval
         self.max_attempts = max_attempts
+        self.retry_for = retry_for
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.max_chat_wait = max_chat_wait
         self.job_budget = job_budget
         self.startup_pause = startup_pause
+        self.budget = budget
+        self.outage = budget.outage if budget is not None else Outage(log, "notices wait")
         self.stats = DeliveryStats()
         self._pacer: Pacer | None = None
         self._chats: ChatLimits | None = None
         self._slots: asyncio.Semaphore | None = None
         self._running: asyncio.Task[int] | None = None
+        self._beating: asyncio.Task[None] | None = None
+        self._renewed = 0.0  # loop time of the last heartbeat that renewed our leases
         self._chat_locks: dict[int, tuple[asyncio.Lock, int]] = {}
 
     def _ensure_loop_state(self) -> None:
@@ -273,9 +258,46 @@ class Deliverer:
                 self.group_messages_per_minute, self.private_messages_per_second, loop.time
             )
             self._slots = asyncio.Semaphore(self.concurrency)
-            # A deliverer restarted right after a crash cannot know what the dead one sent in
-            # its last second: wait that second out before the first message.
-            self._pacer.pause(self.startup_pause)
+            if self.budget is None:
+                # Without the shared budget, a deliverer restarted right after a crash cannot
+                # know what the dead one sent in its last second: wait that second out.
+                self._pacer.pause(self.startup_pause)
+        if self._beating is None or self._beating.done():
+            self._beating = asyncio.create_task(self._beat_forever(), name="notice-heartbeat")
+
+    # --- heartbeat -------------------------------------------------------------------------
+
+    async def heartbeat(self) -> None:
+        """Tell the database this instance is alive and renew the leases of its rows."""
+        try:
+            await asyncio.to_thread(
+                self.store.heartbeat, self.worker_id, delivering=True, lease=self.lease
+            )
+            if self.budget is not None:
+                self.budget.instances_seen = max(
+                    1, await asyncio.to_thread(self.store.live_deliverers, self.lease * 2)
+                )
+        except DATABASE_ERRORS as error:
+            self.outage.failed(error)
+            return
+        self._renewed = asyncio.get_running_loop().time()
+
+    async def _beat_forever(self) -> None:
+        while True:
+            await self.heartbeat()
+            await asyncio.sleep(self.heartbeat_interval)
+
+    async def close(self) -> None:
+        """Stop beating and give back the rows this instance holds (a clean stop)."""
+        if self._beating is not None:
+            self._beating.cancel()
+            self._beating = None
+        if self._running is not None and not self._running.done():
+            self._running.cancel()
+        try:
+            await asyncio.to_thread(self.store.end_instance, self.worker_id)
+        except DATABASE_ERRORS as error:
+            self.outage.failed(error)
 
     # --- loops -----------------------------------------------------------------------------
 
@@ -298,12 +320,19 @@ class Deliverer:
                 if deadline is not None and loop.time() > deadline:
                     exhausted = True
                 elif not exhausted and len(inflight) <= low_water:
-                    claimed = await asyncio.to_thread(
-                        self.store.claim_outbox,
-                        self.worker_id,
-                        self.batch_size - len(inflight),
-                        self.lease,
-                    )
+                    try:
+                        claimed = await asyncio.to_thread(
+                            self.store.claim_outbox,
+                            self.worker_id,
+                            self.batch_size - len(inflight),
+                            self.lease,
+                        )
+                    except DATABASE_ERRORS as error:
+                        self.outage.failed(error)  # logged once; the rows wait in the database
+                        claimed = []
+                    else:
+                        self.outage.succeeded()
+                        self._renewed = loop.time()
                     handled += len(claimed)
                     now = loop.time()
                     inflight.update(asyncio.create_task(self._deliver(m, now)) for m in claimed)
@@ -332,6 +361,7 @@ class Deliverer:
 
     async def job(self, context: Any) -> None:
         """JobQueue callback: start a drain in the background unless one is running."""
+        self._ensure_loop_state()
         if self._running is not None and not self._running.done():
             return
         budget = self.job_budget
@@ -348,7 +378,13 @@ class Deliverer:
         return float(ceiling * random.uniform(0.5, 1.0))
 
     async def _record(self, method: Callable[..., bool], *args: Any, **kwargs: Any) -> None:
-        if not await asyncio.to_thread(method, *args, **kwargs):
+        try:
+            recorded = await asyncio.to_thread(method, *args, **kwargs)
+        except DATABASE_ERRORS as error:
+            # The row stays claimed; once the lease lapses it is sent again (at least once).
+            self.outage.failed(error)
+            return
+        if not recorded:
             log.warning("outbox row %s: claim lost before %s", args[0], method.__name__)
 
     async def _release(self, message: ClaimedMessage, seconds: float) -> None:
@@ -380,8 +416,9 @@ class Deliverer:
                 wait = max(self._chats.delay(chat_id, chat_type), self._pacer.pause_left())
                 await self._release(message, wait)
                 return
-            if loop.time() - leased > safe:
-                # Held too long (a long 429 pause): another deliverer may own it by now.
+            if loop.time() - max(leased, self._renewed) > safe:
+                # Not renewed for too long (the database away, a long pause): another
+                # deliverer may own it by now.
                 await self._release(message, 0.0)
                 return
             self.stats.sent += 1
@@ -390,6 +427,8 @@ class Deliverer:
             except RetryAfter as error:
                 seconds = _retry_after(error)
                 self._pacer.pause(seconds)
+                if self.budget is not None:
+                    await self.budget.pause(seconds)
                 self.stats.retried += 1
                 log.warning("429 from Telegram: pausing %.1f s", seconds)
                 at = utcnow() + timedelta(seconds=seconds)
@@ -454,7 +493,11 @@ class Deliverer:
                     if wait <= 0:
                         break
                     await asyncio.sleep(wait)
-                await self._pacer.wait()
+                if self.budget is not None:
+                    await self._pacer.wait_pause()
+                    await self.budget.wait()
+                else:
+                    await self._pacer.wait()
                 self._chats.record(chat_id)
                 return True
         finally:
@@ -476,7 +519,13 @@ class Deliverer:
         )
 
     async def _retry_or_fail(self, message: ClaimedMessage, reason: str) -> None:
-        if message.attempts >= self.max_attempts:
+        """A transient failure: try again after a capped backoff, for ``retry_for`` after the
+        notice became due (or ``max_attempts`` times)."""
+        out_of_time = (
+            message.due_since is not None and utcnow() - message.due_since > self.retry_for
+        )
+        out_of_tries = self.max_attempts is not None and message.attempts >= self.max_attempts
+        if out_of_time or out_of_tries:
             await self._fail(
                 message, f"{reason}（已尝试 {message.attempts} 次）", deactivate=False
             )

@@ -11,9 +11,17 @@ from __future__ import annotations
 import html
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable
 
 MAX_MESSAGE_UTF16 = 4096
+# A notice longer than this many messages is a document, not a notice: refused.
+MAX_NOTICE_MESSAGES = 3
+
+
+class NoticeTextError(ValueError):
+    """A notice text that must not be sent (empty, invisible, too long); the message says why."""
+
 
 _TOKEN_RE = re.compile(
     r"<[^<>]*>|&(?:[a-zA-Z]{2,8}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});|.", re.DOTALL
@@ -45,6 +53,45 @@ def split_html(text: str, limit: int = MAX_MESSAGE_UTF16) -> list[str]:
 def split_plain(text: str, limit: int = MAX_MESSAGE_UTF16) -> list[str]:
     """Split plain text into parts of at most ``limit`` UTF-16 units."""
     return _split(list(text), limit, markup=False)
+
+
+def notice_parts(text: str) -> list[str]:
+    """A plain-text notice as Telegram HTML messages: split on its *text* length, as Telegram
+    counts it after entity parsing (``&`` is one unit, not the five of ``&amp;``), then escaped.
+
+    >>> [len(p) for p in notice_parts("&" * 5000)]
+    [20480, 4520]
+    """
+    return [html.escape(part, quote=False) for part in split_plain(text.strip())]
+
+
+def check_notice_text(text: str) -> str:
+    """The notice text to queue (trimmed), or :class:`NoticeTextError` saying why not.
+
+    >>> check_notice_text("  明早开班  ")
+    '明早开班'
+    >>> check_notice_text("\u200b\u200b")
+    Traceback (most recent call last):
+    ...
+    bot.telegram.formatting.NoticeTextError: 通知内容为空或只有不可见字符
+    """
+    text = text.strip()
+    if not any(_visible(ch) for ch in text):
+        raise NoticeTextError("通知内容为空或只有不可见字符")
+    units = utf16_len(text)
+    messages = len(split_plain(text))
+    if messages > MAX_NOTICE_MESSAGES:
+        raise NoticeTextError(
+            f"通知太长：{units} 个字符（按 Telegram 的计法），要分成 {messages} 条消息；"
+            f"最多 {MAX_NOTICE_MESSAGES} 条（约 {MAX_NOTICE_MESSAGES * MAX_MESSAGE_UTF16} 字符）。"
+            "请精简，或发链接"
+        )
+    return text
+
+
+def _visible(char: str) -> bool:
+    """Whether a character shows (not a space, a control, a format or zero-width character)."""
+    return not char.isspace() and unicodedata.category(char) not in ("Cc", "Cf", "Zs", "Zl", "Zp")
 
 
 def html_to_plain(text: str) -> str:

@@ -33,6 +33,7 @@ _FEEDBACK_KEY_RE = re.compile(r"[0-9a-f]{8}")
 _WHY_RE = re.compile(r"([0-9a-f]{8}):([0-9])")
 # Telegram's start parameter: up to 64 of A-Z a-z 0-9 _ -.
 _START_PARAMETER_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_EXAMPLE_INDEX_RE = re.compile(r"[0-9]{1,2}")  # ASCII: str.isdigit also takes "²" and "٣"
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def parse_callback(data: object) -> Callback | None:
         return Callback("why", match.group(0))
     if data.startswith(EXAMPLE):
         index = data[len(EXAMPLE) :]
-        return Callback("example", index) if index.isdigit() and len(index) <= 2 else None
+        return Callback("example", index) if _EXAMPLE_INDEX_RE.fullmatch(index) else None
     if data.startswith("bot:"):
         return None
     return Callback("choice", data)

@@ -38,6 +38,7 @@ PRIVATE_COMMANDS: tuple[tuple[str, str], ...] = (
     ("human", "转人工：请工作人员回答"),
     ("subscribe", "订阅通知（培训目录、报名截止、政策变化）"),
     ("unsubscribe", "退订通知"),
+    ("privacy", "隐私：保存什么、保存多久、如何删除"),
     ("start", "开始：介绍与示例问题"),
 )
 GROUP_COMMANDS: tuple[tuple[str, str], ...] = (
@@ -86,6 +87,25 @@ ASK_COMMENT = "可以再说一句哪里不对吗？直接回复这条消息即�
 COMMENT_PLACEHOLDER = "哪里不对（可选）"
 COMMENT_THANKS = "谢谢，已记下，我们会据此改进。"
 ADMIN_ONLY = "这个命令仅限管理员使用。"
+ADMIN_PRIVATE_ONLY = "请在与机器人的私聊中使用这个命令（统计中的问题原文不宜在群里公开）。"
+
+PRIVACY = (
+    "隐私说明\n"
+    "保存什么：\n"
+    "• 聊天和用户的数字 id（不保存姓名、电话）；\n"
+    "• 对话的最近话题（如刚问过的职业、等级），用于理解“那高级呢”这类追问；\n"
+    "• 没能回答或被点 👎 的问题原文和时间，用于改进回答；\n"
+    "• 订阅通知的聊天及其主题；\n"
+    "• 转人工咨询时，工作人员处理所需的内容，处理完即不再保留。\n"
+    "保存多久：问题记录和闲置的对话保存 {days} 天后自动删除；订阅保存到退订为止。\n"
+    "如何删除：发送 /forget，立即删除关于你的全部记录（对话、问题记录和反馈、"
+    "个人订阅、转人工记录）；发送 /unsubscribe 只退订通知。"
+)
+FORGOTTEN = (
+    "已删除关于你的全部记录：对话 {conversations} 条、问题记录 {questions} 条、"
+    "个人订阅 {subscriptions} 个、转人工记录 {handoffs} 条。之后的提问会从头开始。"
+)
+FORGET_FAILED = "现在无法删除（数据库暂时不可用），请稍后再发送 /forget。"
 NO_UNANSWERED = "暂无未能回答或被点踩的问题。"
 UNANSWERED_TITLE = "未能回答 / 被点踩的问题（次数，最近一次）"
 FEEDBACK_TITLE = "最近的点踩反馈（问题 — 哪里不对：说明）"

@@ -9,10 +9,13 @@
   per ``window`` seconds; the first one over gets ONE polite notice, the rest are dropped (until
   the sender's last ``window`` seconds hold fewer than ``limit``) before they take a chat lock,
   so nobody else slows down.  Senders are users, or the chat an anonymous admin posts as.
-* :class:`RetryingRateLimiter` is PTB's ``AIORateLimiter`` (Telegram's outgoing limits, 429
-  ``retry_after`` honoured) that also retries network failures where a retry cannot duplicate a
-  message: requests that never left (connect errors, connect/pool timeouts) always, requests
-  whose fate is unknown (read timeouts, 5xx) only for idempotent methods.
+* :class:`RetryingRateLimiter` is PTB's ``AIORateLimiter`` (20 a minute per group, 429
+  ``retry_after`` honoured) whose overall limit is the :class:`~bot.telegram.budget.SendBudget`
+  shared with notices and other instances (no burst: 30 a second from the first second), and
+  that retries failures where a retry cannot duplicate a message — requests that never left
+  (connect errors, connect/pool timeouts), requests Telegram answered with a 5xx, and any
+  failure of an idempotent method — for about a minute (``retry_for``), with capped backoff.
+  A reply retried this way holds its chat's turn, so a chat's replies stay in order.
 """
 
 from __future__ import annotations
@@ -21,22 +24,27 @@ import asyncio
 import enum
 import logging
 import time
+import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 from telegram import Update
-from telegram.error import BadRequest, NetworkError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter, BaseUpdateProcessor
 
 from bot.telegram import journal
+from bot.telegram.budget import SendBudget
 
 logger = logging.getLogger(__name__)
 
 FLOOD_LIMIT = 20
 FLOOD_WINDOW = 10.0
 MAX_CHAT_BACKLOG = 64
+REPLY_RETRY_SECONDS = 60.0
+# getMe is asked at start: an operator waits for it, so a start fails within ~15 s.
+RETRY_SECONDS = {"getMe": 15.0}
 
 
 class Verdict(enum.Enum):
@@ -201,6 +209,20 @@ IDEMPOTENT_METHODS = frozenset(
         "answerInlineQuery",
         "sendChatAction",
         "getChat",
+        "getChatMember",
+        "getChatAdministrators",
+    }
+)
+# Requests that put a message in a chat: what Telegram's 30 a second counts.
+SENDING_METHODS = frozenset(
+    {
+        "sendMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "sendPhoto",
+        "sendDocument",
+        "copyMessage",
+        "forwardMessage",
     }
 )
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -214,17 +236,35 @@ def safe_to_retry(endpoint: str, error: NetworkError) -> bool:
     while cause is not None:
         if isinstance(cause, _NEVER_SENT):
             return True
+        if isinstance(cause, httpx.HTTPError):
+            break  # sent, and its fate is unknown (read timeout, connection dropped)
         cause = cause.__cause__
+    else:
+        if not isinstance(error, TimedOut):
+            return True  # Telegram answered 5xx: it did not take the message
     return endpoint in IDEMPOTENT_METHODS
 
 
 class RetryingRateLimiter(AIORateLimiter):
-    """``AIORateLimiter`` plus bounded retries of network failures where safe."""
+    """``AIORateLimiter`` with the shared send budget and bounded retries where safe."""
 
-    def __init__(self, *, network_retries: int = 3, backoff: float = 0.5, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        budget: SendBudget | None = None,
+        retry_for: float = REPLY_RETRY_SECONDS,
+        backoff: float = 0.5,
+        backoff_max: float = 8.0,
+        **kwargs: Any,
+    ) -> None:
+        """With ``budget`` the overall limit is the shared one (PTB's own, which lets 30
+        through at once before it starts pacing, is switched off)."""
         kwargs.setdefault("max_retries", 3)
+        if budget is not None:
+            kwargs.setdefault("overall_max_rate", 0)
         super().__init__(**kwargs)
-        self.network_retries, self.backoff = network_retries, backoff
+        self.budget = budget
+        self.retry_for, self.backoff, self.backoff_max = retry_for, backoff, backoff_max
 
     async def process_request(
         self,
@@ -235,22 +275,39 @@ class RetryingRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> Any:
-        """Send through the rate limiter; repeat on a network failure when it is safe."""
-        for attempt in range(self.network_retries + 1):
+        """Send through the limits; repeat a failure for a while when it is safe."""
+        budget = self.budget if endpoint in SENDING_METHODS else None
+
+        async def paced(*a: Any, **kw: Any) -> Any:
+            if budget is not None:
+                await budget.wait()
+            try:
+                return await callback(*a, **kw)
+            except RetryAfter as error:
+                if budget is not None:
+                    await budget.pause(_seconds(error.retry_after))
+                raise
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + min(self.retry_for, RETRY_SECONDS.get(endpoint, self.retry_for))
+        attempt = 0
+        while True:
             try:
                 return await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
+                    paced, args, kwargs, endpoint, data, rate_limit_args
                 )
             except NetworkError as error:
-                if attempt == self.network_retries or not safe_to_retry(endpoint, error):
+                delay = min(self.backoff * 2**attempt, self.backoff_max)
+                if loop.time() + delay > deadline or not safe_to_retry(endpoint, error):
                     raise
-                delay = self.backoff * 2**attempt
+                attempt += 1
                 logger.warning(
-                    "%s failed (%s); retry %d in %.1fs",
-                    endpoint,
-                    type(error).__name__,
-                    attempt + 1,
-                    delay,
+                    "%s failed (%s); retry %d in %.1fs", endpoint, error, attempt, delay
                 )
                 await asyncio.sleep(delay)
-        raise AssertionError("unreachable")
+
+
+def _seconds(value: Any) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return value.total_seconds() if hasattr(value, "total_seconds") else float(value)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import io
 from argparse import Namespace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from bot.cli.commands import main
 from bot.cli.notify import notify_cli, parse_at, wait_for_notice
-from bot.store.state import Store
+from bot.store.state import Store, utcnow
 from bot.telegram.delivery import Deliverer
 from tests.support.fake_telegram import FakeTelegram, Fault
 
@@ -53,10 +53,13 @@ def test_send_refuses_bad_input() -> None:
 
 
 def test_scheduled_notice_is_stored_in_utc(store: Store) -> None:
-    code, out, _ = _send("开班", at="2024-03-01 09:00")
-    assert code == 0 and "2024-03-01 09:00 发送" in out
+    beijing = (utcnow() + timedelta(days=2, hours=8)).replace(hour=9, minute=0, second=0)
+    code, out, _ = _send("开班", at=f"{beijing:%Y-%m-%d} 09:00")
+    assert code == 0 and f"{beijing:%Y-%m-%d} 09:00 发送" in out
     status = store.notice_status(1)
-    assert status is not None and status.send_at == datetime(2024, 3, 1, 1, 0)
+    assert status is not None and status.send_at == beijing.replace(microsecond=0) - timedelta(
+        hours=8
+    )
     assert parse_at("2024-03-01T09:00+08:00") == datetime(2024, 3, 1, 1, 0)
 
 

@@ -306,7 +306,14 @@ def test_over_long_text_is_cut_before_parsing():
 
 def test_normalise():
     assert normalise("６－１８－０２－０４") == "6-18-02-04"
-    assert normalise("電焊工\u200b技師") == "电焊工 技师"
+    assert normalise("電焊工\u200b技師") == "电焊工技师"
+    assert normalise("焊工\x00技师\u2028补贴") == "焊工 技师 补贴"  # other controls still part
+
+
+def test_a_zero_width_space_inside_a_name_joins_it(ask):
+    """焊\u200b工 (pasted from a web page) is 焊工, not 焊 工 ("未找到「焊工」… 最接近：焊工")."""
+    answer = ask("焊\u200b工技师补贴多少")
+    assert answer.startswith("焊工 技师（二级）：3850 元/人") and "未找到" not in answer
     assert cn_number("十二") == 12 and cn_number("两") == 2 and cn_number("abc") is None
 
 

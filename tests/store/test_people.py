@@ -75,3 +75,19 @@ def test_unanswered_report_counts_channels_and_actions(store: Store) -> None:
     assert rows["铁裁缝补多少"].channels == {"telegram": 2, "cli": 1, "web": 1}
     assert rows["宇航员"].action == "ignored" and rows["铁裁缝补多少"].action == ""
     assert people.question(rows["宇航员"].last_id) == "宇航员"
+
+
+def test_a_closed_handoff_keeps_no_name_and_forget_erases_a_persons_handoffs(
+    store: Store,
+) -> None:
+    people = People(store)
+    mine, _ = people.open_handoff(5, 5, "阿明", STAFF, "转人工", "铁裁缝补多少")
+    people.link_message(mine.id, STAFF, 77)
+    theirs, _ = people.open_handoff(6, 6, "小红", STAFF, "转人工")
+    assert people.close_handoff(theirs.id, "7")
+    closed = people.handoff(theirs.id)
+    assert closed is not None and closed.worker_name == ""  # a name only while it is live
+    gone = store.forget(5)
+    assert gone.handoffs == 1
+    assert people.handoff(mine.id) is None and people.open_handoff_of(5, 5) is None
+    assert people.handoff(theirs.id) is not None  # nobody else's

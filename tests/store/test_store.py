@@ -61,7 +61,9 @@ def test_question_log_keeps_text_and_time_only_clipped(store: Store) -> None:
             "detail",
             "comment",
             "channel",  # telegram, cli or web: where, never who
-        }  # nobody's id
+            "chat_id",  # only so that /forget can erase it; never reported
+            "user_id",
+        }
     assert rows[0].text == "焊工 技师 补贴多少"
     assert len(rows[1].text) == QUESTION_MAX_CHARS
 

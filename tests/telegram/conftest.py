@@ -24,6 +24,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.settings import Settings
+from bot.store.resilient import ResilientStore
 from bot.store.state import Store
 from bot.telegram.app import build_application
 from bot.telegram.context import BotContext, Services, install
@@ -47,8 +48,9 @@ def app_database_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def app_store(app_database_url: str) -> Iterator[Store]:
-    """The in-process application's store."""
-    store = Store(app_database_url)
+    """The in-process application's store (the one ``skillbot run`` uses: it answers through
+    a database outage)."""
+    store = ResilientStore(app_database_url)
     yield store
     store.close()
 

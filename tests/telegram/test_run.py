@@ -91,3 +91,61 @@ def test_run_explains_a_token_telegram_refuses(
     assert "拒绝了 TELEGRAM_BOT_TOKEN" in done.stderr.strip().splitlines()[-1]
     assert "Traceback" not in output
     assert fake_telegram.token.split(":")[1] not in output
+
+
+def _run_env(fake: FakeTelegram, database: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.base_url, DATABASE_URL=database
+    )
+    return env
+
+
+def test_run_survives_a_getme_500_at_start(fake_telegram: FakeTelegram, tmp_path: Path) -> None:
+    """One 500 from getMe is retried (with backoff), not the end of the run."""
+    from tests.telegram.conftest import BotProcess
+
+    fake_telegram.fail(Fault(500, "Internal Server Error"), method="getMe", times=1)
+    bot = BotProcess(fake_telegram, f"sqlite:///{tmp_path / 'bot.sqlite3'}", tmp_path / "log")
+    bot.start()
+    assert [c.status for c in fake_telegram.calls("getMe")][:2] == [500, 200]
+    bot.stop()
+
+
+@pytest.mark.parametrize("webhook", [False, True])
+@pytest.mark.parametrize("answer", [{"unexpected": "shape"}, {"id": 1, "is_bot": False}])
+def test_run_explains_a_getme_answer_of_the_wrong_shape(
+    fake_telegram: FakeTelegram, tmp_path: Path, answer: dict[str, object], webhook: bool
+) -> None:
+    fake_telegram.bot_user = answer
+    args = ["--webhook", "https://skillbot.example/hook", "--port", str(free_port())]
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", *(args if webhook else [])],
+        cwd=ROOT,
+        env=_run_env(fake_telegram, f"sqlite:///{tmp_path / 'bot.sqlite3'}"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "getMe" in done.stderr.strip().splitlines()[-1]
+
+
+def test_run_explains_a_corrupt_database_in_one_line(
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    corrupt = tmp_path / "bot.sqlite3"
+    corrupt.write_bytes(b"not a database at all " * 200)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"],
+        cwd=ROOT,
+        env=_run_env(fake_telegram, f"sqlite:///{corrupt}"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("skillbot run: 数据库") and "损坏" in last

@@ -39,7 +39,10 @@ def test_safe_to_retry() -> None:
     unknown = _error_caused_by(TimedOut(), httpx.ReadTimeout("x"))
     assert safe_to_retry("sendMessage", never_sent)
     assert not safe_to_retry("sendMessage", unknown)
-    assert not safe_to_retry("sendMessage", NetworkError("Bad Gateway"))
+    # Telegram answered 502: it did not take the message, so sending again cannot duplicate it
+    assert safe_to_retry("sendMessage", NetworkError("Bad Gateway"))
+    dropped = _error_caused_by(NetworkError("x"), httpx.RemoteProtocolError("closed"))
+    assert not safe_to_retry("sendMessage", dropped)  # sent, and its fate is unknown
     assert safe_to_retry("editMessageText", unknown)
     assert safe_to_retry("answerCallbackQuery", NetworkError("Bad Gateway"))
     assert not safe_to_retry("editMessageText", BadRequest("Message to edit not found"))

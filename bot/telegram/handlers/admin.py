@@ -1,7 +1,8 @@
 """``/stats``: the questions the bot could not answer or got 👎 for, with counts, shown to the
-user ids in ``SKILLBOT_ADMINS`` (``skillbot report unanswered`` prints the same).  The log holds
-question text and time only, never who asked; the newest 👎 follow with what was wrong and the
-comment.
+user ids in ``SKILLBOT_ADMINS``, in a private chat or the staff group (``skillbot report
+unanswered`` prints the same).  Never in another group: question texts may hold phone numbers,
+and every member would see them.  The report shows question text, time and channel only, never
+who asked; the newest 👎 follow with what was wrong and the comment.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import asyncio
 import html
 from typing import Any
 
-from telegram import Update
+from telegram import Chat, Update
+from telegram.constants import ChatType
 from telegram.ext import Application, CommandHandler
 
 from bot.telegram import texts
@@ -32,6 +34,11 @@ async def stats(update: Update, context: BotContext) -> None:
     thread_id = thread_of(update.effective_message)
     if user is None or not context.settings.is_admin(user.id):
         await send_html(context.bot, chat.id, html.escape(texts.ADMIN_ONLY), thread_id=thread_id)
+        return
+    if not is_staff_place(chat, context.settings.staff_chat):
+        await send_html(
+            context.bot, chat.id, html.escape(texts.ADMIN_PRIVATE_ONLY), thread_id=thread_id
+        )
         return
     rows = await asyncio.to_thread(context.services.people.unanswered, STATS_LIMIT)
     feedback = await asyncio.to_thread(context.services.store.feedback_report, FEEDBACK_LIMIT)
@@ -58,6 +65,11 @@ async def stats(update: Update, context: BotContext) -> None:
         ]
     keyboard = report_keyboard([(r.text, r.last_id) for r in rows if not r.action][:BUTTONS])
     await send_html(context.bot, chat.id, "\n".join(lines), keyboard, thread_id=thread_id)
+
+
+def is_staff_place(chat: Chat, staff_chat: int | None = None) -> bool:
+    """Where staff reports may be shown: a private chat with the admin, or the staff group."""
+    return chat.type == ChatType.PRIVATE or (staff_chat is not None and chat.id == staff_chat)
 
 
 def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:

@@ -39,7 +39,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     if pressed.kind == "example":
         await query.answer()
         examples = context.services.engine.examples
-        index = int(pressed.value)
+        index = int(pressed.value)  # ASCII digits only (parse_callback)
         if index < len(examples):
             await answer_text(update, context, examples[index])
         return

@@ -155,7 +155,13 @@ async def send_answer(
     if bot_state is None:
         bot_state = (await load_state(context, conversation))[1]
     if not reply.understood:
-        await asyncio.to_thread(context.services.store.log_question, question, "unanswered")
+        await asyncio.to_thread(
+            context.services.store.log_question,
+            question,
+            "unanswered",
+            chat_id=conversation[0],
+            user_id=conversation[1],
+        )
     remember_turn(bot_state, question, reply)
     markup = markup_for(context, chat, question, reply, bot_state)
     await save_state(context, conversation, reply.context, bot_state)

@@ -74,7 +74,12 @@ async def on_feedback(
     if not helpful:
         question, answer = asked
         log_id = await asyncio.to_thread(
-            context.services.store.log_question, question, "thumbs_down", answer=answer
+            context.services.store.log_question,
+            question,
+            "thumbs_down",
+            answer=answer,
+            chat_id=conversation[0],
+            user_id=conversation[1],
         )
         if log_id is not None:
             _keep(bot_state, "why", key, log_id)

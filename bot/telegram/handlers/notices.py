@@ -36,6 +36,7 @@ from bot.store.state import TOPIC_ALL, TOPICS, NoticeStatus
 from bot.telegram import texts
 from bot.telegram.context import BotContext, services_of, settings_of
 from bot.telegram.delivery import Deliverer, MessageSender
+from bot.telegram.formatting import NoticeTextError, check_notice_text
 from bot.telegram.handlers.replies import is_not_modified, send_html, thread_of
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ _MIGRATION_GROUP = 1  # its own handler group, so that it runs whatever else han
 TOPIC_LIST = "、".join(TOPICS)
 USAGE_TOPICS = f"可选主题：{TOPIC_LIST}（默认 {TOPIC_ALL}，即所有通知）。"
 NOT_ADMIN = "只有本群管理员可以订阅或退订通知。"
+ADMIN_CHECK_FAILED = "暂时无法确认你是否是本群管理员（连接 Telegram 出错），请稍后再试。"
 UNKNOWN_TOPIC = "不认识的主题：{topics}。" + USAGE_TOPICS
 SUBSCRIBED = "已订阅通知，主题：{topics}。\n新的培训目录、报名截止、政策变化会发到{where}。"
 UNSUBSCRIBED = "已退订全部通知。需要时发送 /subscribe 重新订阅。"
@@ -70,8 +72,9 @@ def _topics(args: list[str]) -> tuple[list[str], list[str]]:
     return known, [w for w in words if w not in TOPICS]
 
 
-async def _may_manage(update: Update, context: BotContext) -> bool:
-    """True in a private chat, or for an administrator (or the anonymous admin) of the group."""
+async def _may_manage(update: Update, context: BotContext) -> bool | None:
+    """True in a private chat, or for an administrator (or the anonymous admin) of the group;
+    None when Telegram could not say (getChatMember failed, after the limiter's retries)."""
     chat, message, user = update.effective_chat, update.effective_message, update.effective_user
     if chat is None or message is None:
         return False
@@ -87,7 +90,7 @@ async def _may_manage(update: Update, context: BotContext) -> bool:
         member = await context.bot.get_chat_member(chat.id, user.id)
     except TelegramError as error:
         log.warning("getChatMember failed in chat %s: %s", chat.id, error)
-        return False
+        return None
     return member.status in _ADMIN_STATUSES
 
 
@@ -102,7 +105,11 @@ async def _reply(update: Update, text: str) -> None:
 
 async def _allowed_topics(update: Update, context: BotContext) -> list[str] | None:
     """The topics named in a (un)subscribe command, or None after telling the user why not."""
-    if update.effective_chat is None or not await _may_manage(update, context):
+    may = await _may_manage(update, context) if update.effective_chat is not None else False
+    if may is None:
+        await _reply(update, ADMIN_CHECK_FAILED)
+        return None
+    if not may:
         await _reply(update, NOT_ADMIN)
         return None
     known, unknown = _topics(list(context.args or []))
@@ -162,6 +169,11 @@ async def notify(update: Update, context: BotContext) -> None:
         topic, body = first_and_rest[0], first_and_rest[1].strip()
     if not body:
         await _reply(update, NOTIFY_USAGE)
+        return
+    try:
+        body = check_notice_text(body)
+    except NoticeTextError as error:
+        await _reply(update, str(error))
         return
     # Handled twice (redelivered, another instance), the same message queues one notice and
     # gets the same answer.
@@ -327,6 +339,7 @@ def register(
         bot = application.bot
     deliverer_options.setdefault("messages_per_second", settings.notify_rate)
     deliverer_options.setdefault("sender", settings.notice_sender)
+    deliverer_options.setdefault("budget", services.budget)
     deliverer = Deliverer(cast(MessageSender, bot), services.store, **deliverer_options)
     services.deliverer = deliverer
     application.job_queue.run_repeating(

@@ -1,7 +1,7 @@
 """telegram: feedback that asks (answer given, what was wrong, a comment) and shared answers
 
 Revision ID: 0005_telegram
-Revises: 0003
+Revises: 0004_trust
 Create Date: 2026-12-02
 
 ``question_log`` gains what a 👎 tells: the answer that was given, the choice made under
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0005_telegram"
-down_revision: str | Sequence[str] | None = "0003"
+down_revision: str | Sequence[str] | None = "0004_trust"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
