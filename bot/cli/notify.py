@@ -125,6 +125,9 @@ def _send(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> i
     return wait_for_notice(store, notice_id, out)
 
 
+DELIVERER_SEEN = timedelta(seconds=15)  # an instance whose heartbeat is older is not delivering
+
+
 def wait_for_notice(
     store: Store,
     notice_id: int,
@@ -138,6 +141,14 @@ def wait_for_notice(
     shown = ""
     hinted = False
     tty = out.isatty()
+    if store.live_deliverers(within=DELIVERER_SEEN) == 0:
+        # nothing would move: say so at once instead of waiting silently
+        print(
+            "没有正在运行的投递实例（skillbot run 未运行，或 SKILLBOT_DELIVERY=0）；"
+            "通知已排队，机器人运行后会发送。",
+            file=out,
+        )
+        hinted = True
     while True:
         status = store.notice_status(notice_id)
         if status is None:

@@ -82,6 +82,14 @@ async def test_wait_shows_progress_until_done_with_failure_reasons(
     await deliverer.run_until_idle(timeout=30)
     assert await waiting == 1  # one failure
     text = out.getvalue()
-    assert "等待 3" in text.splitlines()[0]
+    progress = [line for line in text.splitlines() if line.startswith("通知 #")]
+    assert "等待 3" in progress[0]
     assert "通知 #1：已送达 2 / 失败 1 / 等待 0（共 3）" in text
     assert "1 × 403 Forbidden: bot was blocked by the user" in text
+
+
+def test_wait_says_at_once_when_no_instance_is_delivering(store: Store) -> None:
+    notice_id, _ = store.queue_notice("报名截止", "全部")
+    out = io.StringIO()
+    assert wait_for_notice(store, notice_id, out, interval=0.01, timeout=0.05) == 3
+    assert "没有正在运行的投递实例" in out.getvalue().splitlines()[0]
