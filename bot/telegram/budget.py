@@ -80,6 +80,9 @@ class Pacer:
             self._released.append(now)
 
 
+LATE_RETRIES = 3  # a slot missed by more than one spacing is given up for a new one, this often
+
+
 class SendBudget:
     """The shared budget, awaited before every message (answers and notices)."""
 
@@ -106,16 +109,24 @@ class SendBudget:
         if not self.outage.should_try():
             await self._pacer_alone().wait()
             return
-        try:
-            delay = await asyncio.to_thread(self.store.reserve_send_slot, self.spacing)
-        except DATABASE_ERRORS as error:
-            self.outage.failed(error)
-            await self._pacer_alone().wait()
-            return
-        if self.outage.succeeded():
-            self._alone = None
-        if delay > 0:
-            await asyncio.sleep(delay)
+        loop = asyncio.get_running_loop()
+        for _ in range(LATE_RETRIES):
+            asked = loop.time()
+            try:
+                delay = await asyncio.to_thread(self.store.reserve_send_slot, self.spacing)
+            except DATABASE_ERRORS as error:
+                self.outage.failed(error)
+                await self._pacer_alone().wait()
+                return
+            if self.outage.succeeded():
+                self._alone = None
+            slot = asked + delay
+            if loop.time() - slot <= self.spacing:
+                break
+            # Too late for the slot (a busy machine held this task up): sending now would
+            # bunch up with the next slots' messages, so take a new one.
+        if (left := slot - loop.time()) > 0:
+            await asyncio.sleep(left)
 
     async def pause(self, seconds: float) -> None:
         """Nobody sends for ``seconds`` (a 429's ``retry_after``)."""
