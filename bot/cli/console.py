@@ -42,7 +42,11 @@ class MissLog:
             return None
         from bot.taught import TaughtNames
 
-        TaughtNames(engine, people).refresh()
+        try:
+            TaughtNames(engine, people).refresh()
+        except Exception as error:  # the database went away mid-run: answer without them
+            self._warn(error)
+            return None
         return engine.answer(text, context)
 
     def log(self, text: str) -> None:

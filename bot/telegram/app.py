@@ -250,6 +250,8 @@ def run_from_cli(args: argparse.Namespace) -> int:
             from bot.web.server import check_listen
 
             check_listen(settings, web_listen)
+            if args.webhook and web_port == args.port:
+                raise SettingsError("--web-port 不能与 --port 相同（网页和 webhook 各用一个端口）")
     except SettingsError as error:
         print(f"skillbot run: {error}", file=sys.stderr)
         return 2
@@ -299,6 +301,13 @@ def run_from_cli(args: argparse.Namespace) -> int:
         return 1
     except DATABASE_ERRORS as error:
         print(f"skillbot run: {explain(error, settings.database_url)}", file=sys.stderr)
+        return 1
+    except OSError as error:  # a port already in use (--port, --web-port)
+        print(
+            f"skillbot run: 无法监听端口（{error.strerror or error}）；"
+            "请换一个端口或停止占用它的程序",
+            file=sys.stderr,
+        )
         return 1
     finally:
         store.close()

@@ -39,6 +39,7 @@ PRIVATE_COMMANDS: tuple[tuple[str, str], ...] = (
     ("subscribe", "订阅通知（培训目录、报名截止、政策变化）"),
     ("unsubscribe", "退订通知"),
     ("privacy", "隐私：保存什么、保存多久、如何删除"),
+    ("forget", "删除关于我的全部记录"),
     ("start", "开始：介绍与示例问题"),
 )
 GROUP_COMMANDS: tuple[tuple[str, str], ...] = (
@@ -60,7 +61,11 @@ STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
     ("unalias", "删除教过的叫法：/unalias 叫法"),
     ("close", "结束人工（回复转人工消息或在其话题里）"),
 )
-STAFF_GROUP_COMMANDS: tuple[tuple[str, str], ...] = (("help", "怎么问"), *STAFF_COMMANDS)
+# /notify is for an admin's private chat only: the staff group's menu leaves it out
+STAFF_GROUP_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("help", "怎么问"),
+    *(command for command in STAFF_COMMANDS if command[0] != "notify"),
+)
 MENU_BUTTON_LOOKUP = "查询"
 
 USAGE = {

@@ -29,6 +29,7 @@ import tornado.web
 
 from bot.render import as_text
 from bot.settings import Settings, SettingsError
+from bot.store.health import DATABASE_ERRORS, one_line
 from bot.web.auth import bearer_ok, is_loopback, verify_init_data
 
 logger = logging.getLogger(__name__)
@@ -64,12 +65,16 @@ class WebServices:
         self._refreshed = 0.0
         self._bot: Any = None
 
-    def refresh_taught(self) -> None:
-        """Pick up names staff taught (one small query, at most once a second)."""
+    async def refresh_taught(self) -> None:
+        """Pick up names staff taught (one small query, at most once a second, off the event
+        loop; while the database is down the names already known stay)."""
         now = time.monotonic()
         if now - self._refreshed >= TAUGHT_REFRESH_SECONDS:
             self._refreshed = now
-            self.taught.refresh()
+            try:
+                await asyncio.to_thread(self.taught.refresh)
+            except DATABASE_ERRORS as error:
+                logger.warning("taught names not refreshed: %s", one_line(error))
 
     def context_of(self, session: str) -> dict[str, Any] | None:
         """A session's conversation (kept in memory, the oldest forgotten first)."""
@@ -157,7 +162,7 @@ class LookupHandler(_Base):
     async def get(self) -> None:
         if not await self.allowed():
             return
-        self.services.refresh_taught()
+        await self.services.refresh_taught()
         cards = self.services.lookup.search(self.query())
         self.finish_json({"results": [card.as_json() for card in cards]})
 
@@ -169,7 +174,7 @@ class AskHandler(_Base):
         if not await self.allowed():
             return
         services = self.services
-        services.refresh_taught()
+        await services.refresh_taught()
         session = self.get_query_argument("session", "")
         if not _SESSION_RE.fullmatch(session):
             session = ""
@@ -181,7 +186,10 @@ class AskHandler(_Base):
         else:
             reply = services.engine.answer(text, context)
             if not reply.understood and text.strip():
-                await asyncio.to_thread(services.store.log_question, text, "unanswered", "web")
+                try:
+                    await asyncio.to_thread(services.store.log_question, text, "unanswered", "web")
+                except DATABASE_ERRORS as error:  # the answer matters more than the log
+                    logger.warning("miss not logged: %s", one_line(error))
         if session:
             services.keep(session, reply.context)
         self.finish_json(
@@ -206,6 +214,19 @@ def make_app(services: WebServices) -> tornado.web.Application:
             (r"/static/(app\.js|app\.css)", StaticHandler, {"path": str(STATIC)}),
         ],
         compress_response=True,
+        log_function=_log_request,
+    )
+
+
+def _log_request(handler: tornado.web.RequestHandler) -> None:
+    """One line per request without its query string: questions never reach the log."""
+    request = handler.request
+    logger.info(
+        "%s %s %d %.0fms",
+        request.method,
+        request.path,
+        handler.get_status(),
+        request.request_time() * 1000,
     )
 
 
@@ -236,14 +257,14 @@ def web_cli(args: argparse.Namespace) -> int:
     logging.basicConfig(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
     )
-    from bot.store.state import Store
+    from bot.store.resilient import ResilientStore
     from bot.telegram.formatting import install_token_filter
     from nlp.engine import get_engine
 
     install_token_filter(settings.token, settings.web_token)
     engine = get_engine()
     engine.warm_up()
-    store = Store(settings.database_url)
+    store = ResilientStore(settings.database_url)
 
     async def serve() -> None:
         stop = asyncio.Event()

@@ -134,3 +134,22 @@ def test_the_page_runs_inside_the_bot(fake_telegram: Any, tmp_path: Any) -> None
         assert status == 200 and body["results"][0]["name"] == "焊工"
     finally:
         bot.stop()
+
+
+def test_a_busy_web_port_is_one_line_and_exit_1(fake_telegram: Any, tmp_path: Any) -> None:
+    import socket
+
+    from tests.telegram.conftest import BotProcess
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+        bot = BotProcess(fake_telegram, url, tmp_path / "bot.log", "--web-port", str(port))
+        bot.launch()
+        assert bot.process is not None
+        code = bot.process.wait(60)
+        bot.stop(check=False)
+    assert code == 1
+    assert "无法监听端口" in bot.log() and "Traceback" not in bot.log()

@@ -15,6 +15,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
+from bot.store.health import DATABASE_ERRORS
 from bot.store.state import SHARED_ID_PREFIX, TOPICS
 from bot.telegram import texts
 from bot.telegram.context import BotContext
@@ -48,7 +49,10 @@ async def start(update: Update, context: BotContext) -> None:
 async def open_deep_link(update: Update, context: BotContext, payload: str) -> None:
     """Answer what ``start=<payload>`` names: a code, a programme, a shared answer; else /help."""
     if payload.startswith(SHARED_ID_PREFIX):
-        question = await asyncio.to_thread(context.services.store.shared_question, payload)
+        try:
+            question = await asyncio.to_thread(context.services.store.shared_question, payload)
+        except DATABASE_ERRORS:  # the database is down: the link cannot be read now
+            question = None
         if question is not None:
             await answer_text(update, context, question)
             return

@@ -25,6 +25,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, InlineQueryHandler
 
+from bot.store.health import DATABASE_ERRORS
 from bot.telegram import journal, texts
 from bot.telegram.context import BotContext
 from bot.telegram.formatting import split_html
@@ -59,7 +60,10 @@ async def _link_back(
     if len(reply.about) == 1 and set(reply.intents) <= {"subsidy"}:
         code = context.services.engine.link_code(reply.about[0])
     if code is None:
-        code = await asyncio.to_thread(context.services.store.share_question, question)
+        try:
+            code = await asyncio.to_thread(context.services.store.share_question, question)
+        except DATABASE_ERRORS:  # the database is down: a card without the link back
+            return None
     return open_in_bot(context.bot.username, code)
 
 

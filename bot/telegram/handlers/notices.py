@@ -32,6 +32,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.render import notice_counts
+from bot.store.health import DATABASE_ERRORS
 from bot.store.state import TOPIC_ALL, TOPICS, NoticeStatus
 from bot.telegram import texts
 from bot.telegram.context import BotContext, services_of, settings_of
@@ -233,7 +234,13 @@ async def refresh_progress(context: BotContext) -> None:
     job = context.job
     assert job is not None and isinstance(job.data, Progress)
     progress = job.data
-    status = await asyncio.to_thread(context.services.store.notice_status, progress.notice_id)
+    try:
+        status = await asyncio.to_thread(context.services.store.notice_status, progress.notice_id)
+    except DATABASE_ERRORS as error:  # the database is down: try again at the next run
+        outage = getattr(context.services.store, "outage", None)
+        if outage is not None:
+            outage.failed(error)
+        return
     if status is None:
         job.schedule_removal()
         return
