@@ -14,9 +14,12 @@ instance rebuilds its table only then.
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -25,19 +28,22 @@ from sqlalchemy import (
     Index,
     String,
     func,
+    or_,
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from bot.store.db import make_sessionmaker, read_only
+from bot.store.health import DATABASE_ERRORS, Outage
 from bot.store.models import Base
 from bot.store.state import QUESTION_MAX_CHARS, QuestionLog, _BigId, utcnow
 
 if TYPE_CHECKING:
     from bot.store.state import Store
 
+P = ParamSpec("P")
+R = TypeVar("R")
 OPEN, CLOSED, TIMED_OUT = "open", "closed", "timed_out"
 ACTIONS = ("taught", "handed_off", "ignored")
 CHANNELS = ("telegram", "cli", "web")
@@ -188,17 +194,67 @@ def clean_name(name: str) -> str:
     return " ".join(name.split())[:NAME_MAX_CHARS]
 
 
+class DatabaseAway(SQLAlchemyError):
+    """The database is known to be down and is not tried again before the store's next probe
+    (one of :data:`~bot.store.health.DATABASE_ERRORS`)."""
+
+
+def _guarded(method: Callable[Concatenate[People, P], R]) -> Callable[Concatenate[People, P], R]:
+    """Use the database only as the store's outage allows, and report to it how that went."""
+
+    @functools.wraps(method)
+    def guarded(self: People, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        outage = self.outage
+        if outage is None or getattr(self._inside, "on", False):
+            return method(self, *args, **kwargs)
+        if not outage.should_try():
+            raise DatabaseAway("the database is unavailable (tried again in a few seconds)")
+        self._inside.on = True
+        try:
+            value = method(self, *args, **kwargs)
+        except IntegrityError:
+            raise  # the database answered
+        except DATABASE_ERRORS as error:
+            outage.failed(error)
+            raise
+        finally:
+            self._inside.on = False
+        if outage.succeeded():
+            catch_up: Callable[[], None] | None = getattr(self.store, "catch_up", None)
+            if catch_up is not None:
+                catch_up()
+        return value
+
+    return guarded
+
+
 class People:
     """Reads and writes of hand-offs, taught names and staff actions (synchronous; call it
-    from a thread in async code), on a :class:`~bot.store.state.Store`'s database."""
+    from a thread in async code), on a :class:`~bot.store.state.Store`'s database.
+
+    The store's sessions are used, and with a store that tracks outages
+    (:class:`~bot.store.resilient.ResilientStore`) its outage too: while the database is
+    down it is tried only every few seconds (meanwhile :class:`DatabaseAway` is raised), a
+    failure is reported to the outage (logged once) and raised — one of
+    :data:`~bot.store.health.DATABASE_ERRORS`, for the caller to degrade on."""
 
     def __init__(self, store: Store) -> None:
+        self.store = store
         self.engine = store.engine
-        self._session = make_sessionmaker(self.engine)
-        self._read = make_sessionmaker(read_only(self.engine))
+        self.outage: Outage | None = getattr(store, "outage", None)
+        self._inside = threading.local()
+
+    @property
+    def _session(self) -> sessionmaker[Session]:
+        return self.store._session
+
+    @property
+    def _read(self) -> sessionmaker[Session]:
+        return self.store._read
 
     # --- hand-offs -------------------------------------------------------------------------
 
+    @_guarded
     def open_handoff(
         self,
         worker_chat_id: int,
@@ -235,6 +291,7 @@ class People:
                 )
             return found, False
 
+    @_guarded
     def place_handoff(
         self, handoff_id: int, header_message_id: int, thread_id: int | None
     ) -> None:
@@ -252,6 +309,7 @@ class People:
                 )
             )
 
+    @_guarded
     def link_message(self, handoff_id: int, staff_chat_id: int, message_id: int) -> None:
         """Record a staff-group message as the hand-off's (a reply to it reaches the worker)."""
         with self._session.begin() as session:
@@ -261,12 +319,14 @@ class People:
                 )
             )
 
+    @_guarded
     def handoff(self, handoff_id: int) -> HandoffInfo | None:
         """A hand-off by id."""
         with self._read() as session:
             row = session.get(Handoff, handoff_id)
             return _info(row) if row is not None else None
 
+    @_guarded
     def handoff_for_message(self, staff_chat_id: int, message_id: int) -> HandoffInfo | None:
         """The hand-off a staff-group message belongs to."""
         stmt = (
@@ -281,6 +341,7 @@ class People:
             row = session.scalars(stmt).first()
             return _info(row) if row is not None else None
 
+    @_guarded
     def handoff_in_topic(self, staff_chat_id: int, thread_id: int) -> HandoffInfo | None:
         """The newest hand-off in a forum topic of the staff group (open ones first)."""
         stmt = (
@@ -292,6 +353,7 @@ class People:
             row = session.scalars(stmt).first()
             return _info(row) if row is not None else None
 
+    @_guarded
     def open_handoff_of(self, worker_chat_id: int, worker_user_id: int) -> HandoffInfo | None:
         """The worker's open hand-off, if any."""
         stmt = select(Handoff).where(Handoff.open_key == f"{worker_chat_id}:{worker_user_id}")
@@ -299,6 +361,7 @@ class People:
             row = session.scalars(stmt).first()
             return _info(row) if row is not None else None
 
+    @_guarded
     def topic_of(self, staff_chat_id: int, worker_chat_id: int, worker_user_id: int) -> int | None:
         """The forum topic the worker's earlier hand-offs used (each worker has one)."""
         stmt = (
@@ -315,6 +378,7 @@ class People:
         with self._read() as session:
             return session.scalar(stmt)
 
+    @_guarded
     def mark_answered(self, handoff_id: int) -> None:
         """A person answered: no timeout any more."""
         with self._session.begin() as session:
@@ -324,6 +388,7 @@ class People:
                 .values(answered_at=utcnow())
             )
 
+    @_guarded
     def close_handoff(self, handoff_id: int, by: str, status: str = CLOSED) -> bool:
         """Close an open hand-off; False when it was not open (closed by someone else)."""
         with self._session.begin() as session:
@@ -336,12 +401,26 @@ class People:
                     open_key=None,
                     closed_at=utcnow(),
                     closed_by=by[:64],
+                    # what the worker wrote is not kept once it is handled (/privacy)
                     worker_name="",
+                    trigger="",
+                    question="",
                 )
                 .returning(Handoff.id)
             )
             return result.scalar() is not None
 
+    @_guarded
+    def open_handoffs_of_person(self, user_id: int) -> list[HandoffInfo]:
+        """Every open hand-off of a person (as the worker, in any chat)."""
+        stmt = select(Handoff).where(
+            Handoff.status == OPEN,
+            or_(Handoff.worker_user_id == user_id, Handoff.worker_chat_id == user_id),
+        )
+        with self._read() as session:
+            return [_info(row) for row in session.scalars(stmt)]
+
+    @_guarded
     def unanswered_handoffs(self, older_than: timedelta) -> list[HandoffInfo]:
         """Open hand-offs nobody answered for ``older_than``."""
         stmt = select(Handoff).where(
@@ -354,6 +433,7 @@ class People:
 
     # --- taught names ----------------------------------------------------------------------
 
+    @_guarded
     def teach(
         self, name: str, entry_key: str, entry_name: str, by: str, reason: str, question: str = ""
     ) -> None:
@@ -379,6 +459,7 @@ class People:
                     setattr(row, column, value)
         self.record_action(question or name, "taught", f"{name} → {entry_name}", by)
 
+    @_guarded
     def unteach(self, name: str, by: str) -> bool:
         """Remove a taught name (kept as removed); False when it was not taught."""
         now = utcnow()
@@ -391,6 +472,7 @@ class People:
             )
             return result.scalar() is not None
 
+    @_guarded
     def taught(self) -> list[TaughtName]:
         """Every name taught and not removed, oldest first."""
         stmt = (
@@ -404,6 +486,7 @@ class People:
                 for r in session.scalars(stmt)
             ]
 
+    @_guarded
     def taught_version(self) -> tuple[int, datetime | None]:
         """Changes with every teaching and removal (one small indexed query)."""
         stmt = select(func.count(), func.max(TaughtAlias.changed_at))
@@ -413,6 +496,7 @@ class People:
 
     # --- what staff did about misses -------------------------------------------------------
 
+    @_guarded
     def record_action(self, text: str, action: str, detail: str, by: str) -> None:
         """Record what staff did about a missed question."""
         if action not in ACTIONS:
@@ -429,11 +513,13 @@ class People:
                 )
             )
 
+    @_guarded
     def question(self, question_id: int) -> str | None:
         """A logged question's text by its id (the report's buttons carry the id)."""
         with self._read() as session:
             return session.scalar(select(QuestionLog.text).where(QuestionLog.id == question_id))
 
+    @_guarded
     def unanswered(self, limit: int = 50) -> list[MissedQuestion]:
         """Missed questions, most frequent first: counts by channel, last asked, and what staff
         last did about each."""

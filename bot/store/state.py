@@ -291,7 +291,8 @@ class Forgotten:
 
 
 def _forget_handoffs(session: Any, user_id: int) -> int:
-    """A person's hand-offs and their staff-group message links (bot.store.people)."""
+    """A person's hand-offs, open and closed, and their staff-group message links
+    (bot.store.people; the handler closes an open one and tells staff first)."""
     from bot.store.people import Handoff, HandoffMessage
 
     mine = select(Handoff.id).where(
@@ -315,6 +316,21 @@ class Purged:
 
     questions: int
     conversations: int
+    handoffs: int = 0
+
+
+def _purge_handoffs(session: Any, cutoff: datetime) -> int:
+    """Hand-offs closed before ``cutoff`` and their staff-group message links
+    (bot.store.people); open ones stay."""
+    from bot.store.people import OPEN, Handoff, HandoffMessage
+
+    old = select(Handoff.id).where(Handoff.status != OPEN, Handoff.closed_at < cutoff)
+    session.execute(
+        delete(HandoffMessage).where(HandoffMessage.handoff_id.in_(old.scalar_subquery()))
+    )
+    return _changed(
+        session.execute(delete(Handoff).where(Handoff.status != OPEN, Handoff.closed_at < cutoff))
+    )
 
 
 def _clean_text(text: str) -> str:
@@ -543,8 +559,8 @@ class Store:
         return Forgotten(conversations, questions, subscriptions, handoffs)
 
     def purge(self, older_than: timedelta) -> Purged:
-        """Delete logged questions asked, and conversations left idle, more than ``older_than``
-        ago (``SKILLBOT_RETENTION_DAYS``)."""
+        """Delete logged questions asked, conversations left idle and hand-offs closed more
+        than ``older_than`` ago (``SKILLBOT_RETENTION_DAYS``)."""
         cutoff = utcnow() - older_than
         with self._session.begin() as session:
             questions = _changed(
@@ -555,7 +571,8 @@ class Store:
                     delete(StoredConversation).where(StoredConversation.updated_at < cutoff)
                 )
             )
-        return Purged(questions, conversations)
+            handoffs = _purge_handoffs(session, cutoff)
+        return Purged(questions, conversations, handoffs)
 
     def unanswered_report(self, limit: int = 50) -> list[tuple[str, int, datetime]]:
         """Return (text, times asked, last asked), most frequent first."""

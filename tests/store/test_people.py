@@ -4,12 +4,26 @@ report with channels and what staff did."""
 
 from __future__ import annotations
 
+import logging
+import socket
 from datetime import timedelta
 
-from bot.store.people import CLOSED, TIMED_OUT, People
+import pytest
+from sqlalchemy.orm import sessionmaker
+
+from bot.store.db import make_engine
+from bot.store.health import DATABASE_ERRORS, Outage
+from bot.store.people import CLOSED, TIMED_OUT, DatabaseAway, People
 from bot.store.state import Store
 
 STAFF = -1009
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
 
 
 def test_a_worker_has_one_open_handoff_closed_once(store: Store) -> None:
@@ -91,3 +105,64 @@ def test_a_closed_handoff_keeps_no_name_and_forget_erases_a_persons_handoffs(
     assert gone.handoffs == 1
     assert people.handoff(mine.id) is None and people.open_handoff_of(5, 5) is None
     assert people.handoff(theirs.id) is not None  # nobody else's
+
+
+def test_a_closed_handoff_keeps_nothing_the_worker_wrote_and_is_purged_later(
+    store: Store,
+) -> None:
+    people = People(store)
+    old, _ = people.open_handoff(5, 5, "阿明", STAFF, "用户发送：我要问人", "铁裁缝补多少")
+    people.link_message(old.id, STAFF, 77)
+    live, _ = people.open_handoff(6, 6, "小红", STAFF, "转人工", "电焊补多少")
+    assert people.close_handoff(old.id, "7")
+    closed = people.handoff(old.id)
+    assert closed is not None and (closed.trigger, closed.question) == ("", "")
+    assert store.purge(timedelta(days=1)).handoffs == 0  # closed just now: kept for now
+    purged = store.purge(timedelta(0))
+    assert purged.handoffs == 1  # the closed one and its message link; the open one stays
+    assert people.handoff(old.id) is None and people.handoff_for_message(STAFF, 77) is None
+    assert people.handoff(live.id) is not None
+
+
+def test_forget_erases_closed_handoffs_too(store: Store) -> None:
+    people = People(store)
+    first, _ = people.open_handoff(5, 5, "阿明", STAFF, "转人工")
+    people.link_message(first.id, STAFF, 78)
+    people.close_handoff(first.id, "7")
+    people.open_handoff(5, 5, "阿明", STAFF, "转人工")
+    assert [h.worker_user_id for h in people.open_handoffs_of_person(5)] == [5]
+    assert store.forget(5).handoffs == 2
+    assert people.handoff(first.id) is None and people.handoff_for_message(STAFF, 78) is None
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_people_follow_the_stores_outage(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a store that tracks outages, a failure is reported to it, the database is not
+    tried again before the next probe, and the first success ends the outage."""
+    outage = Outage(logging.getLogger("test"), clock=_Clock())
+    monkeypatch.setattr(store, "outage", outage, raising=False)
+    people = People(store)
+    dead = make_engine(f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none")
+    live = store._session, store._read
+    try:
+        store._session = store._read = sessionmaker(dead)
+        with pytest.raises(DATABASE_ERRORS):
+            people.open_handoff_of(5, 5)
+        assert outage.down
+        with pytest.raises(DatabaseAway):  # not tried: known down until the next probe
+            people.taught_version()
+        store._session, store._read = live
+        with pytest.raises(DatabaseAway):
+            people.taught_version()
+        outage._clock.now += 10  # type: ignore[attr-defined]
+        assert people.open_handoff_of(5, 5) is None and not outage.down
+    finally:
+        store._session, store._read = live
+        dead.dispose()

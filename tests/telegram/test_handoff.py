@@ -6,13 +6,19 @@ topics, and the same with the bot restarted in the middle (``skillbot run`` subp
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
 from typing import Any
 
+import pytest
+from sqlalchemy import select
+
 from bot.settings import Settings
+from bot.store.people import QuestionAction
 from bot.store.state import Store
-from bot.telegram.keyboards import HANDOFF
-from tests.support.fake_telegram import Call, FakeTelegram
+from bot.telegram import people_texts, texts
+from bot.telegram.keyboards import FEEDBACK_DOWN, HANDOFF
+from tests.support.fake_telegram import Call, FakeTelegram, Fault
 from tests.telegram.conftest import (
     STAFF_CHAT,
     STAFF_MEMBER,
@@ -212,3 +218,77 @@ def test_a_handoff_survives_a_restart(fake_telegram: FakeTelegram, tmp_path: Pat
         assert passed[0].params["reply_parameters"]["message_id"] == header["message_id"]
     finally:
         bot.stop()
+
+
+async def test_forget_during_a_handoff_ends_it_and_staff_replies_reach_nobody(
+    staff_harness: Harness,
+) -> None:
+    h, fake = staff_harness, staff_harness.fake
+    await h.ask(WORKER, "/human")
+    header = _header(fake)
+    staff_before = len(_sent_to(fake, STAFF_CHAT))
+    await h.ask(WORKER, "/forget")
+    ended = await _next_to(h, STAFF_CHAT, staff_before)
+    assert "用户已删除记录" in ended.text
+    assert h.services.people.open_handoffs_of_person(WORKER) == []
+
+    staff_before = len(_sent_to(fake, STAFF_CHAT))
+    await h.feed(_staff_message(fake, "焊工技师补贴多少", reply_to=header))
+    await h.settle()
+    answers = _sent_to(fake, STAFF_CHAT)[staff_before:]
+    assert [c.text for c in answers] == [people_texts.STAFF_NO_HANDOFF]  # not the bot's answer
+    assert not fake.calls("copyMessage", chat_id=WORKER)
+
+
+async def test_a_staff_reply_that_cannot_reach_the_worker_is_said_in_the_staff_chat(
+    staff_harness: Harness,
+) -> None:
+    h, fake = staff_harness, staff_harness.fake
+    await h.ask(WORKER, "/human")
+    fake.fail(Fault.blocked(), method="copyMessage", chat_id=WORKER)
+    staff_before = len(_sent_to(fake, STAFF_CHAT))
+    await h.feed(_staff_message(fake, "焊工技师补贴多少", reply_to=_header(fake)))
+    await h.settle()
+    answers = [c for c in _sent_to(fake, STAFF_CHAT)[staff_before:] if c.status == 200]
+    assert len(answers) == 1 and answers[0].text.startswith("未能转给用户：")
+    assert "blocked" in answers[0].text
+
+
+async def test_opting_out_during_a_handoff_is_an_opt_out_not_a_message_to_staff(
+    staff_harness: Harness,
+) -> None:
+    h, fake = staff_harness, staff_harness.fake
+    await h.ask(WORKER, "/human")
+    staff_before = len(_sent_to(fake, STAFF_CHAT))
+    reply = await h.ask(WORKER, "退订")
+    assert "订阅" in reply.text  # the notices' answer
+    assert len(_sent_to(fake, STAFF_CHAT)) == staff_before
+    staff_before = len(_sent_to(fake, STAFF_CHAT))
+    await h.feed(fake.message_update(WORKER, "有人吗"))  # the hand-off is still open
+    await _next_to(h, STAFF_CHAT, staff_before)
+
+
+async def test_wanting_a_person_after_a_thumbs_down_shows_staff_the_question(
+    staff_harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    h, fake = staff_harness, staff_harness.fake
+    answer = await h.ask(WORKER, "电工技师补贴多少")
+    down = next(
+        b for b in answer.buttons() if b.get("callback_data", "").startswith(FEEDBACK_DOWN)
+    )
+    await h.press(WORKER, down["callback_data"])
+    asked = (await fake.await_calls("sendMessage", chat_id=WORKER, count=2))[1]
+    person = asked.buttons()[texts.PERSON_CHOICE]
+    staff_before = len(_sent_to(fake, STAFF_CHAT))
+    await h.press(WORKER, person["callback_data"], message=fake.messages(WORKER)[-1])
+    header = await _next_to(h, STAFF_CHAT, staff_before)
+    assert "触发：👎 想找人工：电工技师补贴多少" in header.text
+    assert {b["text"] for b in header.buttons()} == {"设为别名", "结束"}
+    await h.settle()
+    assert any("intent=handoff_open" in r.getMessage() for r in caplog.records)
+    with h.store._read() as session:
+        actions = session.scalars(select(QuestionAction)).all()
+    assert [(a.text, a.action, a.acted_by) for a in actions] == [
+        ("电工技师补贴多少", "handed_off", "worker")
+    ]

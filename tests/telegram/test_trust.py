@@ -6,6 +6,7 @@ answers through a database outage, and the webhook server refusing before it rea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.client
 import io
 import json
@@ -18,13 +19,22 @@ import pytest
 from sqlalchemy.orm import sessionmaker
 
 from bot.cli.report import report_cli
+from bot.settings import Settings
 from bot.store.db import make_engine
 from bot.store.resilient import ResilientStore
+from bot.store.state import Store
 from bot.telegram import texts
 from bot.telegram.throttle import FLOOD_LIMIT
 from bot.telegram.webhook import MAX_BODY_BYTES, SECRET_HEADER, make_server
-from tests.support.fake_telegram import Fault
-from tests.telegram.conftest import ADMIN_ID, Harness, free_port
+from tests.support.fake_telegram import FakeTelegram, Fault
+from tests.telegram.conftest import (
+    ADMIN_ID,
+    STAFF_CHAT,
+    STAFF_MEMBER,
+    Harness,
+    free_port,
+    running_harness,
+)
 from tests.telegram.test_delivery import peak_per_second
 
 PERSON = 4242
@@ -121,18 +131,60 @@ async def test_replies_wait_out_a_bot_api_outage_in_order(harness: Harness) -> N
     assert "焊工" in oks[0].text and "电工" in oks[1].text
 
 
-@pytest.fixture
-def database_down(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> Iterator[ResilientStore]:
-    """Make the application's database unreachable (the store tries it at every use)."""
-    monkeypatch.setattr("bot.store.health.PROBE_EVERY", 0.0)
-    store = harness.store
+@contextlib.contextmanager
+def _dead_database(h: Harness) -> Iterator[ResilientStore]:
+    """Make the application's database unreachable for the store and the people behind the
+    bot (hand-offs, taught names), which use the store's sessions and its outage."""
+    store = h.store
     assert isinstance(store, ResilientStore)
     dead = make_engine(f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none")
     saved = store._session, store._read
     store._session = store._read = sessionmaker(dead)
-    yield store
-    store._session, store._read = saved
-    dead.dispose()
+    people = h.services.people
+    assert people._session is store._session and people.outage is store.outage
+    try:
+        yield store
+    finally:
+        store._session, store._read = saved
+        dead.dispose()
+
+
+@pytest.fixture
+def database_down(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> Iterator[ResilientStore]:
+    """Make the application's database unreachable (the store tries it at every use)."""
+    monkeypatch.setattr("bot.store.health.PROBE_EVERY", 0.0)
+    with _dead_database(harness) as store:
+        yield store
+
+
+async def test_a_database_outage_leaves_one_answer_and_handoffs_fall_back_to_contacts(
+    staff_settings: Settings,
+    app_store: Store,
+    fake_telegram: FakeTelegram,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While the database is down a private question gets exactly one answer (no hand-off
+    lookup or taught-name refresh fails it), /human names the contact offices, and nothing
+    logs a traceback."""
+    caplog.set_level(logging.WARNING)
+    fake_telegram.set_chat_members(STAFF_CHAT, [STAFF_MEMBER])
+    async with running_harness(staff_settings, app_store, fake_telegram) as h:
+        with _dead_database(h):
+            await h.feed(h.fake.message_update(PERSON, "焊工技师补贴多少"))
+            await h.settle()
+            sent = h.fake.calls("sendMessage", chat_id=PERSON)
+            assert len(sent) == 1 and "3850" in sent[0].text
+            monkeypatch.setattr("bot.store.health.PROBE_EVERY", 0.0)  # tried at every use
+            human = await h.ask(PERSON, "/human")
+            assert "没有在线的人工服务" in human.text and "联系单位" in human.text
+            await h.ask(PERSON, "电工技师补贴多少")
+            await h.settle()
+    assert not h.fake.calls(where=lambda c: c.text == texts.APOLOGY)
+    assert not h.fake.calls(chat_id=STAFF_CHAT)
+    assert len(h.fake.calls("sendMessage", chat_id=PERSON)) == 3
+    assert not any(r.exc_info for r in caplog.records)
+    assert [r for r in caplog.records if "database unavailable" in r.getMessage()]
 
 
 async def test_answers_from_the_packaged_notice_while_the_database_is_down(

@@ -2,7 +2,9 @@
 「哪里不对？」 (数字不对 / 没答到我问的 / 想找人工 / 其他); a choice is added to the log and one
 free-text comment is asked for, as a reply to the bot's prompt.  All of it reaches
 ``skillbot report unanswered`` and ``/stats``, with the question and the answer — never who
-asked.  想找人工 goes to :func:`offer_person`, the one place a hand-off to a person starts.
+asked.  想找人工 goes to :func:`offer_person`, which starts a hand-off to a person with the
+disliked question (:func:`~bot.telegram.handlers.handoff.request_handoff`, where every
+hand-off starts).
 
 The state between the steps lives with the sender's conversation (``_bot``): ``fb`` the
 questions under recent 👍/👎 buttons, ``why`` the logged 👎 waiting for a choice, ``comment``
@@ -20,6 +22,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, MessageHandler, filters
 
 from bot.telegram import journal, texts
+from bot.telegram import people_texts as people_t
 from bot.telegram.context import BotContext
 from bot.telegram.handlers.chat import answer_text, conversation_of, load_state, save_state
 from bot.telegram.handlers.replies import edit_html, is_not_modified, send_html
@@ -115,7 +118,8 @@ async def on_what_was_wrong(
     await edit_html(message, html.escape(texts.FEEDBACK_NOTED.format(detail=detail)))
     if index == texts.PERSON_CHOICE:
         await save_state(context, conversation, engine_ctx, bot_state)
-        await offer_person(update, context, "feedback")
+        question = await asyncio.to_thread(context.services.people.question, log_id)
+        await offer_person(update, context, question or "")
         return
     prompt = await context.bot.send_message(
         message.chat_id,
@@ -152,13 +156,14 @@ async def on_comment(update: Update, context: BotContext) -> None:
     await answer_text(update, context, message.text)
 
 
-async def offer_person(update: Update, context: BotContext, trigger: str) -> None:
-    """Offer a person: the hand-off to staff (or, without a staff group, the offices the notice
-    names).  ``trigger`` says what asked for one ("feedback")."""
+async def offer_person(update: Update, context: BotContext, question: str) -> None:
+    """Offer a person after 👎 → 想找人工: the hand-off to staff with the disliked
+    ``question`` (staff see it and can teach a name for it), or, without a staff group, the
+    offices the notice names."""
     from bot.telegram.handlers.handoff import request_handoff
 
-    journal.note_intent(f"person:{trigger}")
-    await request_handoff(update, context, trigger)
+    trigger = people_t.TRIGGER_FEEDBACK.format(question=question)
+    await request_handoff(update, context, trigger, question)
 
 
 class _RepliesToCommentPrompt(filters.MessageFilter):

@@ -14,7 +14,11 @@ only with ``SKILLBOT_HANDOFF_SHOW_STAFF``).  While it is open the worker's messa
 staff group; 结束人工 or /close (the worker's, or a staff member's as a reply or in the topic)
 ends it.  Nobody answering within ``SKILLBOT_HANDOFF_TIMEOUT`` ends it too, with the contact
 offices.  Everything is in the database (:class:`~bot.store.people.People`): any instance
-carries on any hand-off, before and after a restart.
+carries on any hand-off, before and after a restart.  While the database is away the bot
+answers as if no hand-off were open and /human names the contact offices.  /forget ends an
+open hand-off (staff are told); a staff reply to one of the bot's messages that belongs to no
+open hand-off, or that cannot reach the worker, is said so in the staff chat, never answered
+as a question.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -29,6 +34,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    MessageEntity,
     ReplyParameters,
     Update,
     User,
@@ -44,10 +50,13 @@ from telegram.ext import (
     filters,
 )
 
+from bot.store.health import DATABASE_ERRORS, one_line
 from bot.store.people import TIMED_OUT, HandoffInfo
+from bot.telegram import journal, texts
 from bot.telegram import people_texts as t
 from bot.telegram.context import BotContext, settings_of
 from bot.telegram.handlers.chat import BOT_STATE, conversation_of
+from bot.telegram.handlers.feedback import REPLIES_TO_COMMENT_PROMPT
 from bot.telegram.handlers.replies import render, send_html, thread_of
 from bot.telegram.keyboards import HANDOFF
 
@@ -57,14 +66,23 @@ HANDOFF_GROUP = -1  # before the question handlers: an open hand-off takes the w
 CLOSE = "bot:hc:"  # + hand-off id: the staff message's 结束 button
 RECENT_TURNS = 4
 NEW_MESSAGE = filters.UpdateType.MESSAGE
+STAFF_CHAT_OR_DATABASE: tuple[type[BaseException], ...] = (TelegramError, *DATABASE_ERRORS)
+# 「退订」 is the notices' opt-out (handlers/notices.py, the same words), not a message to staff.
+_OPT_OUT_WORDS = "|".join(map(re.escape, texts.OPT_OUT_WORDS))
+OPT_OUT = filters.Regex(re.compile(rf"^\s*(?:{_OPT_OUT_WORDS})\s*[。.!！]?\s*$"))
 
 
 # --- starting ----------------------------------------------------------------------------------
 
 
-async def request_handoff(update: Update, context: BotContext, trigger: str) -> None:
-    """Start a hand-off for the update's sender, or, without a staff chat, answer with the
-    notice's contact offices.  ``trigger`` says what led here (shown to staff)."""
+async def request_handoff(
+    update: Update, context: BotContext, trigger: str, question: str = ""
+) -> None:
+    """Start a hand-off for the update's sender, or, without a staff chat (or while the
+    database is away), answer with the notice's contact offices.  ``trigger`` says what led
+    here (shown to staff); ``question`` is the question the bot missed, when the caller knows
+    it (else the last one of the conversation not understood)."""
+    journal.note_intent("handoff_open")
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None
     message = update.effective_message
@@ -77,24 +95,37 @@ async def request_handoff(update: Update, context: BotContext, trigger: str) -> 
         await send_html(context.bot, chat.id, html.escape(t.HANDOFF_GROUP), thread_id=thread_id)
         return
     turns, missed = await _recent_turns(context, update)
+    missed = question or missed
     people = context.services.people
-    info, new = await asyncio.to_thread(
-        people.open_handoff, chat.id, user.id, user.full_name, staff_chat, trigger, missed
-    )
+    try:
+        info, new = await asyncio.to_thread(
+            people.open_handoff, chat.id, user.id, user.full_name, staff_chat, trigger, missed
+        )
+    except DATABASE_ERRORS:  # the outage is logged by the store
+        await _send_contacts(context, chat.id, t.HANDOFF_NO_STAFF, None)
+        return
     if not new:
         await send_html(context.bot, chat.id, html.escape(t.HANDOFF_ALREADY_OPEN))
         return
     try:
         await _post_to_staff(context, info, user, turns)
-    except TelegramError as error:
-        logger.warning("could not reach the staff chat: %s", error)
-        await asyncio.to_thread(people.close_handoff, info.id, "staff chat unreachable")
+    except STAFF_CHAT_OR_DATABASE as error:
+        logger.warning(
+            "could not open hand-off %s in the staff chat: %s", info.id, one_line(error)
+        )
+        try:
+            await asyncio.to_thread(people.close_handoff, info.id, "staff chat unreachable")
+        except DATABASE_ERRORS:
+            pass  # it times out instead
         await _send_contacts(context, chat.id, t.HANDOFF_NO_STAFF, None)
         return
     if missed:
-        await asyncio.to_thread(
-            people.record_action, missed, "handed_off", f"#{info.id}", str(user.id)
-        )
+        try:  # who handed off is not recorded: the report never says who asked
+            await asyncio.to_thread(
+                people.record_action, missed, "handed_off", f"#{info.id}", "worker"
+            )
+        except DATABASE_ERRORS:
+            pass
     await send_html(context.bot, chat.id, html.escape(t.HANDOFF_OPENED))
 
 
@@ -193,17 +224,21 @@ async def handoff_button(update: Update, context: BotContext) -> None:
 
 async def on_worker_message(update: Update, context: BotContext) -> None:
     """While a hand-off is open, pass the worker's messages to the staff group (结束人工 ends
-    it); otherwise let the question handlers answer."""
+    it); otherwise (or while the database is away) let the question handlers answer."""
     message, chat, user = update.message, update.effective_chat, update.effective_user
     if message is None or chat is None or user is None:
         return
     people = context.services.people
-    info = await asyncio.to_thread(people.open_handoff_of, chat.id, user.id)
+    try:
+        info = await asyncio.to_thread(people.open_handoff_of, chat.id, user.id)
+    except DATABASE_ERRORS:  # as if none were open: the bot answers (the store logs the outage)
+        return
     if info is None:
         return
     if message.text and "human_end" in context.services.engine.requests(message.text):
-        await _close(context, info, by=str(user.id))
+        await _close_or_say(context, info, str(user.id), chat.id, None)
         raise ApplicationHandlerStop
+    journal.note_intent("handoff_relay")
     reply = None
     if info.thread_id is None and info.header_message_id is not None:
         reply = ReplyParameters(info.header_message_id, allow_sending_without_reply=True)
@@ -218,7 +253,12 @@ async def on_worker_message(update: Update, context: BotContext) -> None:
     except TelegramError as error:
         logger.warning("could not pass a worker's message to the staff chat: %s", error)
         raise ApplicationHandlerStop from None
-    await asyncio.to_thread(people.link_message, info.id, info.staff_chat_id, copied.message_id)
+    try:
+        await asyncio.to_thread(
+            people.link_message, info.id, info.staff_chat_id, copied.message_id
+        )
+    except DATABASE_ERRORS:
+        pass  # passed on; a reply to this copy finds the hand-off by its topic or not at all
     raise ApplicationHandlerStop
 
 
@@ -228,15 +268,23 @@ async def close_command(update: Update, context: BotContext) -> None:
     assert chat is not None and message is not None
     people = context.services.people
     if chat.type == ChatType.PRIVATE and user is not None:
-        info = await asyncio.to_thread(people.open_handoff_of, chat.id, user.id)
+        try:
+            info = await asyncio.to_thread(people.open_handoff_of, chat.id, user.id)
+        except DATABASE_ERRORS:
+            await send_html(context.bot, chat.id, html.escape(t.DATABASE_AWAY))
+            return
         if info is None:
             await send_html(context.bot, chat.id, html.escape(t.HANDOFF_NOTHING_TO_CLOSE))
             return
-        await _close(context, info, by=str(user.id))
+        await _close_or_say(context, info, str(user.id), chat.id, None)
         return
     if chat.id != context.settings.staff_chat:
         return
-    info = await _handoff_of_staff_message(context, message)
+    try:
+        info = await _handoff_of_staff_message(context, message)
+    except DATABASE_ERRORS:
+        await _reply_in_staff_chat(context, message, t.DATABASE_AWAY)
+        return
     if info is None or not info.is_open:
         await send_html(
             context.bot,
@@ -246,7 +294,7 @@ async def close_command(update: Update, context: BotContext) -> None:
             thread_id=thread_of(message),
         )
         return
-    await _close(context, info, by=_staff_name(user))
+    await _close_or_say(context, info, _staff_name(user), chat.id, thread_of(message))
 
 
 async def close_button(update: Update, context: BotContext) -> None:
@@ -260,17 +308,41 @@ async def close_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     handoff_id = query.data[len(CLOSE) :]
-    info = await asyncio.to_thread(context.services.people.handoff, int(handoff_id))
-    if info is not None and info.is_open:
-        await _close(context, info, by=_staff_name(query.from_user))
+    try:
+        info = await asyncio.to_thread(context.services.people.handoff, int(handoff_id))
+        if info is not None and info.is_open:
+            await _close(context, info, by=_staff_name(query.from_user))
+    except DATABASE_ERRORS:
+        if isinstance(query.message, Message):
+            await _reply_in_staff_chat(context, query.message, t.DATABASE_AWAY)
 
 
 async def _close(context: BotContext, info: HandoffInfo, by: str) -> None:
     """End a hand-off (once, whoever else tries): tell the worker and the staff group."""
+    journal.note_intent("handoff_end")
     if not await asyncio.to_thread(context.services.people.close_handoff, info.id, by):
         return
     await send_html(context.bot, info.worker_chat_id, html.escape(t.HANDOFF_CLOSED_WORKER))
     await _tell_staff(context, info, t.STAFF_CLOSED.format(id=info.id, by=by))
+
+
+async def _close_or_say(
+    context: BotContext, info: HandoffInfo, by: str, chat_id: int, thread_id: int | None
+) -> None:
+    """:func:`_close`, or, while the database is away, say so in ``chat_id``."""
+    try:
+        await _close(context, info, by)
+    except DATABASE_ERRORS:
+        await send_html(context.bot, chat_id, html.escape(t.DATABASE_AWAY), thread_id=thread_id)
+
+
+async def end_for_forget(context: BotContext, user_id: int) -> None:
+    """Before /forget erases a person's hand-offs: end the open one and tell the staff group
+    (else a staff reply would find nothing).  Database errors are the caller's."""
+    people = context.services.people
+    for info in await asyncio.to_thread(people.open_handoffs_of_person, user_id):
+        if await asyncio.to_thread(people.close_handoff, info.id, "forget"):
+            await _tell_staff(context, info, t.STAFF_FORGOTTEN)
 
 
 async def _tell_staff(context: BotContext, info: HandoffInfo, text: str) -> None:
@@ -289,6 +361,35 @@ async def _tell_staff(context: BotContext, info: HandoffInfo, text: str) -> None
 
 def _staff_name(user: User | None) -> str:
     return user.full_name if user is not None else "工作人员"
+
+
+async def _reply_in_staff_chat(context: BotContext, message: Message, text: str) -> None:
+    """A line in the staff chat, as a reply to ``message``."""
+    try:
+        await send_html(
+            context.bot,
+            message.chat_id,
+            html.escape(text),
+            reply_to=message.message_id,
+            thread_id=thread_of(message),
+        )
+    except TelegramError as error:
+        logger.warning("could not answer in the staff chat: %s", error)
+
+
+def _answers_the_bot(message: Message) -> bool:
+    """Whether a staff-group message replies to one of the bot's messages (a hand-off's, in the
+    staff group: its header, a relayed message, the topic it opened) without naming the bot."""
+    reply, bot = message.reply_to_message, message.get_bot()
+    if reply is None or reply.from_user is None or reply.from_user.id != bot.id:
+        return False
+    username = (bot.username or "").lower()
+    for entity, text in message.parse_entities().items():
+        if entity.type == MessageEntity.MENTION and text[1:].lower() == username:
+            return False
+        if entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == bot.id:
+            return False
+    return True
 
 
 # --- the staff side ----------------------------------------------------------------------------
@@ -313,27 +414,41 @@ async def _handoff_of_staff_message(context: BotContext, message: Message) -> Ha
 
 
 async def on_staff_message(update: Update, context: BotContext) -> None:
-    """Relay a staff member's answer to the worker, marked as from a person."""
+    """Relay a staff member's answer to the worker, marked as from a person.  A reply to one of
+    the bot's messages that belongs to no open hand-off (closed, erased by /forget) is not
+    taken as a question to the bot: staff are told it reached nobody."""
     message = update.message
     assert message is not None
-    info = await _handoff_of_staff_message(context, message)
+    try:
+        info = await _handoff_of_staff_message(context, message)
+    except DATABASE_ERRORS:
+        if _answers_the_bot(message):
+            await _reply_in_staff_chat(context, message, t.DATABASE_AWAY)
+            raise ApplicationHandlerStop from None
+        return
     if info is None:
-        return  # staff talking among themselves (or asking the bot)
+        if _answers_the_bot(message):
+            await _reply_in_staff_chat(context, message, t.STAFF_NO_HANDOFF)
+            raise ApplicationHandlerStop
+        return  # staff talking among themselves (or asking the bot by name)
     if not info.is_open:
-        await send_html(
-            context.bot,
-            message.chat_id,
-            html.escape(t.HANDOFF_NOT_OPEN),
-            reply_to=message.message_id,
-            thread_id=thread_of(message),
-        )
+        await _reply_in_staff_chat(context, message, t.HANDOFF_NOT_OPEN)
         raise ApplicationHandlerStop
+    journal.note_intent("handoff_relay")
     mark = t.HANDOFF_STAFF_REPLY
     if context.settings.handoff_show_staff and message.from_user is not None:
         mark += f"（{message.from_user.full_name}）"
-    await send_html(context.bot, info.worker_chat_id, f"<i>{html.escape(mark)}</i>")
-    await context.bot.copy_message(info.worker_chat_id, message.chat_id, message.message_id)
-    await asyncio.to_thread(context.services.people.mark_answered, info.id)
+    try:
+        await send_html(context.bot, info.worker_chat_id, f"<i>{html.escape(mark)}</i>")
+        await context.bot.copy_message(info.worker_chat_id, message.chat_id, message.message_id)
+    except TelegramError as error:
+        logger.warning("could not relay a staff reply of hand-off %s: %s", info.id, error)
+        await _reply_in_staff_chat(context, message, t.STAFF_NOT_RELAYED.format(error=error))
+        raise ApplicationHandlerStop from None
+    try:
+        await asyncio.to_thread(context.services.people.mark_answered, info.id)
+    except DATABASE_ERRORS:
+        pass  # relayed; it may still time out
     raise ApplicationHandlerStop  # an answer to the worker, not a question to the bot
 
 
@@ -341,11 +456,18 @@ async def check_timeouts(context: BotContext) -> None:
     """Close hand-offs nobody answered in time: the worker gets the contact offices."""
     settings = context.settings
     people = context.services.people
-    due = await asyncio.to_thread(
-        people.unanswered_handoffs, timedelta(seconds=settings.handoff_timeout)
-    )
+    try:
+        due = await asyncio.to_thread(
+            people.unanswered_handoffs, timedelta(seconds=settings.handoff_timeout)
+        )
+    except DATABASE_ERRORS:
+        return  # the store logs the outage; the next check catches up
     for info in due:
-        if not await asyncio.to_thread(people.close_handoff, info.id, "timeout", TIMED_OUT):
+        try:
+            closed = await asyncio.to_thread(people.close_handoff, info.id, "timeout", TIMED_OUT)
+        except DATABASE_ERRORS:
+            return
+        if not closed:
             continue  # another instance took it
         try:
             await _send_contacts(context, info.worker_chat_id, t.HANDOFF_TIMEOUT_WORKER, None)
@@ -376,7 +498,12 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
     application.add_handler(CallbackQueryHandler(close_button, pattern=rf"^{CLOSE}[0-9]{{1,18}}$"))
     application.add_handler(
         MessageHandler(
-            NEW_MESSAGE & filters.ChatType.PRIVATE & ~filters.COMMAND, on_worker_message
+            NEW_MESSAGE
+            & filters.ChatType.PRIVATE
+            & ~filters.COMMAND
+            & ~OPT_OUT
+            & ~REPLIES_TO_COMMENT_PROMPT,
+            on_worker_message,
         ),
         group=HANDOFF_GROUP,
     )

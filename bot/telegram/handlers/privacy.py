@@ -16,6 +16,7 @@ from bot.store.health import DATABASE_ERRORS, one_line
 from bot.telegram import texts
 from bot.telegram.context import BotContext
 from bot.telegram.handlers.commands import NEW_MESSAGE
+from bot.telegram.handlers.handoff import end_for_forget
 from bot.telegram.handlers.replies import send_html, thread_of
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ async def forget(update: Update, context: BotContext) -> None:
     if user is None:
         return
     try:
+        await end_for_forget(context, user.id)  # an open hand-off ends, staff are told
         gone = await asyncio.to_thread(context.services.store.forget, user.id)
     except DATABASE_ERRORS as error:
         log.warning("/forget failed: %s", one_line(error))
@@ -58,19 +60,21 @@ async def forget(update: Update, context: BotContext) -> None:
 
 
 async def purge(context: BotContext) -> None:
-    """Daily: delete logged questions and idle conversations older than the retention."""
+    """Daily: delete logged questions, idle conversations and closed hand-offs older than the
+    retention."""
     days = context.settings.retention_days
     try:
         purged = await asyncio.to_thread(context.services.store.purge, timedelta(days=days))
     except DATABASE_ERRORS as error:
         log.warning("retention purge skipped: %s", one_line(error))
         return
-    if purged.questions or purged.conversations:
+    if purged.questions or purged.conversations or purged.handoffs:
         log.info(
-            "retention purge (%d days): %d questions, %d conversations",
+            "retention purge (%d days): %d questions, %d conversations, %d hand-offs",
             days,
             purged.questions,
             purged.conversations,
+            purged.handoffs,
         )
 
 

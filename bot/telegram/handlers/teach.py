@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import html
+import logging
 import re
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, TypeHandler, filters
 
+from bot.store.health import DATABASE_ERRORS, one_line
 from bot.telegram import people_texts as t
 from bot.telegram.context import BotContext
 from bot.telegram.handlers.replies import send_html, thread_of
@@ -34,11 +36,17 @@ _TEACH_RE = re.compile(rf"{TEACH}({_SOURCE}):([0-9a-z:\-]{{1,32}})")
 _IGNORE_RE = re.compile(rf"{IGNORE}(q[0-9]{{1,18}})")
 MAX_CANDIDATES = 6
 NEW_MESSAGE = filters.UpdateType.MESSAGE
+logger = logging.getLogger(__name__)
 
 
 async def refresh_taught(update: Update, context: BotContext) -> None:
-    """Bring the engine's taught names up to date before the update is handled."""
-    await asyncio.to_thread(context.services.taught.refresh)
+    """Bring the engine's taught names up to date before the update is handled; while the
+    database is away the names already taught stay (the store logs the outage)."""
+    try:
+        await asyncio.to_thread(context.services.taught.refresh)
+    except DATABASE_ERRORS as error:
+        if context.services.people.outage is None:  # nobody else says so
+            logger.warning("taught names not refreshed: %s", one_line(error))
 
 
 async def _staff_only(update: Update, context: BotContext) -> bool:
@@ -65,6 +73,13 @@ async def _say(update: Update, context: BotContext, text: str) -> Message | None
 
 async def alias_command(update: Update, context: BotContext) -> None:
     """/alias NAME TARGET teaches a name; /alias alone lists them."""
+    try:
+        await _alias(update, context)
+    except DATABASE_ERRORS:
+        await _say(update, context, t.DATABASE_AWAY)
+
+
+async def _alias(update: Update, context: BotContext) -> None:
     if not await _staff_only(update, context):
         return
     args = context.args or []
@@ -118,6 +133,13 @@ async def _teach(
 
 async def unalias_command(update: Update, context: BotContext) -> None:
     """/unalias NAME removes a taught name."""
+    try:
+        await _unalias(update, context)
+    except DATABASE_ERRORS:
+        await _say(update, context, t.DATABASE_AWAY)
+
+
+async def _unalias(update: Update, context: BotContext) -> None:
     if not await _staff_only(update, context):
         return
     if not context.args:
