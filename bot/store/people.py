@@ -22,10 +22,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import (
-    BigInteger,
     DateTime,
-    ForeignKey,
-    Index,
     String,
     func,
     or_,
@@ -37,14 +34,22 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from bot.store.health import DATABASE_ERRORS, Outage
 from bot.store.models import Base
-from bot.store.state import QUESTION_MAX_CHARS, QuestionLog, _BigId, utcnow
+from bot.store.state import (  # the hand-off tables live beside what /forget erases
+    CLOSED,
+    OPEN,
+    QUESTION_MAX_CHARS,
+    Handoff,
+    HandoffMessage,
+    QuestionLog,
+    _BigId,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     from bot.store.state import Store
 
 P = ParamSpec("P")
 R = TypeVar("R")
-OPEN, CLOSED, TIMED_OUT = "open", "closed", "timed_out"
 ACTIONS = ("taught", "handed_off", "ignored")
 CHANNELS = ("telegram", "cli", "web")
 NAME_MAX_CHARS = 100
@@ -52,40 +57,6 @@ WHY_MAX_CHARS = 300
 
 
 # --- tables ------------------------------------------------------------------------------------
-
-
-class Handoff(Base):
-    """A worker's request to talk to a person, and where it lives in the staff group."""
-
-    __tablename__ = "handoff"
-    __table_args__ = (Index("ix_handoff_worker", "worker_chat_id", "worker_user_id"),)
-
-    id: Mapped[int] = mapped_column(_BigId, primary_key=True)
-    worker_chat_id: Mapped[int] = mapped_column(BigInteger)
-    worker_user_id: Mapped[int] = mapped_column(BigInteger)
-    worker_name: Mapped[str] = mapped_column(String(200))
-    staff_chat_id: Mapped[int] = mapped_column(BigInteger)
-    header_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    thread_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    trigger: Mapped[str] = mapped_column(String(QUESTION_MAX_CHARS))
-    question: Mapped[str] = mapped_column(String(QUESTION_MAX_CHARS))  # the miss, if one led here
-    status: Mapped[str] = mapped_column(String(16), index=True)
-    open_key: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
-    opened_at: Mapped[datetime] = mapped_column(DateTime, index=True)
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    closed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-
-
-class HandoffMessage(Base):
-    """A staff-group message of a hand-off (its header, a worker's relayed message): a staff
-    reply to it belongs to that hand-off."""
-
-    __tablename__ = "handoff_message"
-
-    staff_chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoff.id", ondelete="CASCADE"))
 
 
 class TaughtAlias(Base):

@@ -146,6 +146,45 @@ class SendBudget(Base):
     next_at: Mapped[float] = mapped_column(Float(precision=53))
 
 
+# A hand-off's states (bot.store.people works with hand-offs; their tables are here, beside
+# what /forget and the retention purge erase).
+OPEN, CLOSED, TIMED_OUT = "open", "closed", "timed_out"
+
+
+class Handoff(Base):
+    """A worker's request to talk to a person, and where it lives in the staff group."""
+
+    __tablename__ = "handoff"
+    __table_args__ = (Index("ix_handoff_worker", "worker_chat_id", "worker_user_id"),)
+
+    id: Mapped[int] = mapped_column(_BigId, primary_key=True)
+    worker_chat_id: Mapped[int] = mapped_column(BigInteger)
+    worker_user_id: Mapped[int] = mapped_column(BigInteger)
+    worker_name: Mapped[str] = mapped_column(String(200))
+    staff_chat_id: Mapped[int] = mapped_column(BigInteger)
+    header_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    trigger: Mapped[str] = mapped_column(String(QUESTION_MAX_CHARS))
+    question: Mapped[str] = mapped_column(String(QUESTION_MAX_CHARS))  # the miss, if one led here
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    open_key: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    opened_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class HandoffMessage(Base):
+    """A staff-group message of a hand-off (its header, a worker's relayed message): a staff
+    reply to it belongs to that hand-off."""
+
+    __tablename__ = "handoff_message"
+
+    staff_chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoff.id", ondelete="CASCADE"))
+
+
 class ProcessedUpdate(Base):
     """An update id already handled by some instance (pruned after a couple of days)."""
 
@@ -293,8 +332,6 @@ class Forgotten:
 def _forget_handoffs(session: Any, user_id: int) -> int:
     """A person's hand-offs, open and closed, and their staff-group message links
     (bot.store.people; the handler closes an open one and tells staff first)."""
-    from bot.store.people import Handoff, HandoffMessage
-
     mine = select(Handoff.id).where(
         or_(Handoff.worker_user_id == user_id, Handoff.worker_chat_id == user_id)
     )
@@ -322,8 +359,6 @@ class Purged:
 def _purge_handoffs(session: Any, cutoff: datetime) -> int:
     """Hand-offs closed before ``cutoff`` and their staff-group message links
     (bot.store.people); open ones stay."""
-    from bot.store.people import OPEN, Handoff, HandoffMessage
-
     old = select(Handoff.id).where(Handoff.status != OPEN, Handoff.closed_at < cutoff)
     session.execute(
         delete(HandoffMessage).where(HandoffMessage.handoff_id.in_(old.scalar_subquery()))

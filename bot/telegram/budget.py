@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TELEGRAM_MESSAGES_PER_SECOND = 30.0
-# A sender may wake up a little late and the next one on time: spacing the slots 5% apart
-# keeps any one-second window within the rate despite ~50 ms of such jitter (a busy machine).
-SPACING_MARGIN = 0.05
+# A sender may wake up a little late and the next one on time (and Telegram counts arrivals):
+# slots 10% apart keep any one-second window within the rate despite ~100 ms of jitter.
+SPACING_MARGIN = 0.10
 
 
 class Pacer:

@@ -13,8 +13,8 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.store.db import make_engine
 from bot.store.health import DATABASE_ERRORS, Outage
-from bot.store.people import CLOSED, TIMED_OUT, DatabaseAway, People
-from bot.store.state import Store
+from bot.store.people import DatabaseAway, People
+from bot.store.state import CLOSED, TIMED_OUT, Store
 
 STAFF = -1009
 

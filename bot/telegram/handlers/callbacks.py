@@ -15,13 +15,8 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.telegram import journal, texts
 from bot.telegram.context import BotContext
-from bot.telegram.handlers.chat import (
-    answer_text,
-    conversation_of,
-    load_state,
-    markup_for,
-    save_state,
-)
+from bot.telegram.conversations import conversation_of
+from bot.telegram.handlers.chat import answer_text, load_state, markup_for, save_state
 from bot.telegram.handlers.feedback import on_feedback, on_what_was_wrong
 from bot.telegram.handlers.replies import edit_html, render
 from bot.telegram.keyboards import parse_callback

@@ -24,11 +24,11 @@ from telegram.ext import Application, MessageHandler, filters
 from bot.render import as_text
 from bot.telegram import journal, people_texts
 from bot.telegram.context import BotContext
+from bot.telegram.conversations import BOT_STATE, conversation_of
 from bot.telegram.handlers.replies import render, send_html, thread_of
 from bot.telegram.keyboards import reply_markup
 from nlp.reply import Reply
 
-BOT_STATE = "_bot"
 FEEDBACK_KEEP = 20
 FEEDBACK_ANSWER_CHARS = 600
 TURNS_KEEP = 4  # the last turns a hand-off shows staff
@@ -58,18 +58,6 @@ def remember_turn(bot_state: dict[str, Any], question: str, reply: Reply) -> Non
     turns = list(turns) if isinstance(turns, list) else []
     turns.append([question[:200], reply.headline[:200], reply.understood])
     bot_state["turns"] = turns[-TURNS_KEEP:]
-
-
-def conversation_of(update: Update) -> tuple[int, int]:
-    """Whose conversation ``update`` continues: (chat id, sender id).
-
-    The sender is the person who wrote or pressed; a private chat's person is the chat itself.
-    An anonymous admin or a channel posting in a group is its ``sender_chat`` (as the flood
-    guard counts them).
-    """
-    chat, sender = update.effective_chat, update.effective_sender
-    assert chat is not None
-    return chat.id, sender.id if sender is not None else chat.id
 
 
 async def load_state(

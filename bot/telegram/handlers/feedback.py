@@ -24,7 +24,8 @@ from telegram.ext import Application, MessageHandler, filters
 from bot.telegram import journal, texts
 from bot.telegram import people_texts as people_t
 from bot.telegram.context import BotContext
-from bot.telegram.handlers.chat import answer_text, conversation_of, load_state, save_state
+from bot.telegram.conversations import REPLIES_TO_COMMENT_PROMPT, conversation_of
+from bot.telegram.handlers.chat import answer_text, load_state, save_state
 from bot.telegram.handlers.replies import edit_html, is_not_modified, send_html
 from bot.telegram.keyboards import what_was_wrong_keyboard, without_feedback
 
@@ -164,22 +165,6 @@ async def offer_person(update: Update, context: BotContext, question: str) -> No
 
     trigger = people_t.TRIGGER_FEEDBACK.format(question=question)
     await request_handoff(update, context, trigger, question)
-
-
-class _RepliesToCommentPrompt(filters.MessageFilter):
-    """A reply to the bot's 「可以再说一句哪里不对吗？」 prompt."""
-
-    def filter(self, message: Message) -> bool:
-        prompt = message.reply_to_message
-        return (
-            prompt is not None
-            and prompt.from_user is not None
-            and prompt.from_user.id == message.get_bot().id
-            and prompt.text == texts.ASK_COMMENT
-        )
-
-
-REPLIES_TO_COMMENT_PROMPT = _RepliesToCommentPrompt(name="RepliesToCommentPrompt")
 
 
 def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:

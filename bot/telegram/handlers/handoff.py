@@ -51,12 +51,12 @@ from telegram.ext import (
 )
 
 from bot.store.health import DATABASE_ERRORS, one_line
-from bot.store.people import TIMED_OUT, HandoffInfo
+from bot.store.people import HandoffInfo
+from bot.store.state import TIMED_OUT
 from bot.telegram import journal, texts
 from bot.telegram import people_texts as t
 from bot.telegram.context import BotContext, settings_of
-from bot.telegram.handlers.chat import BOT_STATE, conversation_of
-from bot.telegram.handlers.feedback import REPLIES_TO_COMMENT_PROMPT
+from bot.telegram.conversations import BOT_STATE, REPLIES_TO_COMMENT_PROMPT, conversation_of
 from bot.telegram.handlers.replies import render, send_html, thread_of
 from bot.telegram.keyboards import HANDOFF
 
