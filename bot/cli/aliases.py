@@ -12,7 +12,7 @@ from typing import IO, Any
 
 import yaml
 
-from bot.settings import Settings, SettingsError
+from bot.cli.environment import settings_for
 
 HEADER = (
     "# 工作人员教的叫法（skillbot aliases export）。\n"
@@ -67,10 +67,8 @@ def aliases_cli(args: argparse.Namespace, out: IO[str] | None = None) -> int:
     from bot.store.state import Store
 
     out = out or sys.stdout
-    try:
-        settings = Settings.from_env(require_token=False)
-    except SettingsError as error:
-        print(f"skillbot aliases: {error}", file=sys.stderr)
+    settings = settings_for("aliases")
+    if settings is None:
         return 2
     store = Store(settings.database_url)
     try:

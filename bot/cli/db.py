@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
-from bot.settings import Settings, SettingsError
+from bot.cli.environment import settings_for
 from bot.store.db import current_revision, head_revision, make_engine, upgrade
 
 
@@ -21,10 +21,8 @@ def _display_url(engine: Engine) -> str:
 def _purge(args: argparse.Namespace) -> int:
     from bot.store.state import Store
 
-    try:
-        settings = Settings.from_env(require_token=False)
-    except SettingsError as error:
-        print(f"skillbot db: {error}", file=sys.stderr)
+    settings = settings_for("db")
+    if settings is None:
         return 2
     days = settings.retention_days if args.days is None else args.days
     if days < 1:

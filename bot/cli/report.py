@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from bot.settings import Settings, SettingsError
+from bot.cli.environment import settings_for
 from bot.store.people import MissedQuestion
 
 ACTION_NAMES = {"taught": "已设别名", "handed_off": "已转人工", "ignored": "已忽略"}
@@ -67,10 +67,8 @@ def report_cli(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from bot.store.state import Store
 
     out = out or sys.stdout
-    try:
-        settings = Settings.from_env(require_token=False)
-    except SettingsError as error:
-        print(f"skillbot report: {error}", file=sys.stderr)
+    settings = settings_for("report")
+    if settings is None:
         return 2
     store = Store(settings.database_url)
     try:
